@@ -1,0 +1,100 @@
+package bench
+
+import (
+	"math"
+	"sort"
+)
+
+// drainFraction is how close to zero, as a fraction of the peak, the
+// observed backlog must come to count as drained.
+const drainFraction = 0.005
+
+// trimFraction is the share of the growth window dropped at each end
+// before fitting the observed growth rate, so the knees of the curve (where
+// workers start and stop being saturated) do not bend the fit.
+const trimFraction = 0.05
+
+// Observe derives a group's observed figures from its samples (group
+// index g of every sample) and its prediction:
+//
+//   - peak_backlog, peak_at_s: the largest sampled backlog and its first time;
+//   - growth_rate: the least-squares slope of the samples inside the
+//     predicted growth window [from, to], trimmed by 5% at each end (0 when
+//     the prediction has no growth);
+//   - drained_at_s: the first sample after the peak whose backlog is at most
+//     0.5% of the peak (nil when none is);
+//   - events: the group's unique events processed at the last sample.
+func Observe(samples []Sample, g int, pred GroupPrediction) Figures {
+	var f Figures
+	if len(samples) == 0 {
+		return f
+	}
+	peakIdx := -1
+	for i, s := range samples {
+		if b := float64(s.Groups[g].Backlog); peakIdx < 0 || b > f.PeakBacklog {
+			f.PeakBacklog, f.PeakAtS, peakIdx = b, s.T, i
+		}
+	}
+	f.PeakBacklog = max(f.PeakBacklog, 0)
+	if f.PeakBacklog == 0 {
+		f.PeakAtS = 0
+		zero := 0.0
+		f.DrainedAtS = &zero
+	} else {
+		for _, s := range samples[peakIdx:] {
+			if float64(s.Groups[g].Backlog) <= drainFraction*f.PeakBacklog {
+				t := s.T
+				f.DrainedAtS = &t
+				break
+			}
+		}
+	}
+	f.Events = float64(samples[len(samples)-1].Groups[g].Processed)
+	if pred.GrowthRate > 0 && pred.GrowthToS > pred.GrowthFromS {
+		w := pred.GrowthToS - pred.GrowthFromS
+		f.GrowthRate = Slope(samples, g, pred.GrowthFromS+trimFraction*w, pred.GrowthToS-trimFraction*w)
+	}
+	return f
+}
+
+// Slope returns the least-squares slope of group g's sampled backlog over
+// the samples with from ≤ T ≤ to (0 with fewer than two).
+func Slope(samples []Sample, g int, from, to float64) float64 {
+	lo := sort.Search(len(samples), func(i int) bool { return samples[i].T >= from })
+	var n, st, sb, stt, stb float64
+	for _, s := range samples[lo:] {
+		if s.T > to {
+			break
+		}
+		t, b := s.T, float64(s.Groups[g].Backlog)
+		n++
+		st += t
+		sb += b
+		stt += t * t
+		stb += t * b
+	}
+	den := n*stt - st*st
+	if n < 2 || den == 0 {
+		return 0
+	}
+	return (n*stb - st*sb) / den
+}
+
+// MaxOffsetLag returns the largest offset lag read during the run (0 when
+// none was read).
+func MaxOffsetLag(samples []Sample, g int) int64 {
+	var m int64
+	for _, s := range samples {
+		m = max(m, s.Groups[g].OffsetLag)
+	}
+	return m
+}
+
+// MaxTimeLag returns the largest time lag sampled, in scenario seconds.
+func MaxTimeLag(samples []Sample, g int) float64 {
+	var m float64
+	for _, s := range samples {
+		m = math.Max(m, s.Groups[g].TimeLag)
+	}
+	return m
+}

@@ -1,0 +1,168 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/backlogbench/backlogbench/consumer"
+	"github.com/backlogbench/backlogbench/producer"
+	"github.com/backlogbench/backlogbench/scenario"
+)
+
+// sampler takes a Sample every tick from the producers' and groups'
+// counters, and reads the offset lag through the admin API beside it.
+type sampler struct {
+	cfg    *Config
+	sc     *scenario.Scenario
+	preds  []GroupPrediction
+	groups []string
+	prods  []string
+	pstats []*producer.Stats
+	gstats []*consumer.Stats
+	logs   map[string]*ackLog
+	start  time.Time
+	phys   func(string) string
+
+	offsetLag []atomic.Int64
+
+	mu       sync.Mutex
+	samples  []Sample
+	nextLine float64
+}
+
+// run samples every tick until ctx is done.
+func (s *sampler) run(ctx context.Context) {
+	t := time.NewTicker(max(s.cfg.wall(s.cfg.Tick), 5*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if time.Now().Before(s.start) {
+				continue
+			}
+			s.take()
+		}
+	}
+}
+
+// readLag reads every group's offset lag until ctx is done, at most every
+// tick and at least 100ms of wall time apart.
+func (s *sampler) readLag(ctx context.Context, adm *kadm.Client) {
+	ids := make([]string, len(s.groups))
+	for i, g := range s.groups {
+		ids[i] = s.phys(g)
+	}
+	t := time.NewTicker(max(s.cfg.wall(s.cfg.Tick), 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		lags, err := adm.Lag(ctx, ids...)
+		if err != nil {
+			continue
+		}
+		for i, id := range ids {
+			if l, ok := lags[id]; ok && l.Error() == nil {
+				s.offsetLag[i].Store(l.Lag.Total())
+			}
+		}
+	}
+}
+
+// acked returns the events acked so far on each topic.
+func (s *sampler) ackedByTopic(acked []int64) map[string]int64 {
+	out := map[string]int64{}
+	for i, name := range s.prods {
+		out[s.sc.Producers[name].Topic] += acked[i]
+	}
+	return out
+}
+
+// take appends one sample.
+func (s *sampler) take() {
+	now := time.Since(s.start).Seconds() * s.cfg.Speedup
+	smp := Sample{T: now, Acked: make([]int64, len(s.prods)), Groups: make([]GroupSample, len(s.groups))}
+	// Read the groups' progress first, then the acks: an event is acked
+	// before it can be processed, so this order never counts a processed
+	// event as missing from the acked ones.
+	for i := range s.groups {
+		smp.Groups[i].Processed = s.gstats[i].Processed.Load()
+	}
+	for i := range s.prods {
+		smp.Acked[i] = s.pstats[i].Acked.Load()
+	}
+	byTopic := s.ackedByTopic(smp.Acked)
+	for i, name := range s.groups {
+		g := s.sc.Groups[name]
+		gs := &smp.Groups[i]
+		var acked int64
+		for _, t := range g.Topics {
+			acked += byTopic[t]
+			lg := s.logs[t]
+			for p := range s.sc.Topics[t].Partitions {
+				next := s.gstats[i].Next(s.phys(t), int32(p))
+				if sent, ok := lg.oldest(int32(p), next); ok {
+					gs.TimeLag = max(gs.TimeLag, now-sent)
+				}
+			}
+		}
+		gs.Backlog = acked - gs.Processed
+		gs.Predicted = s.preds[i].Curve.Backlog(now)
+		gs.OffsetLag = s.offsetLag[i].Load()
+	}
+	s.mu.Lock()
+	s.samples = append(s.samples, smp)
+	s.mu.Unlock()
+	if now >= s.nextLine {
+		s.nextLine += s.cfg.ProgressEvery
+		s.progress(smp)
+	}
+}
+
+// progress writes one plain line about the sample.
+func (s *sampler) progress(smp Sample) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "t=%5.0fs", smp.T)
+	for i, name := range s.groups {
+		fmt.Fprintf(&b, "  %s %d (pred %.0f)", name, smp.Groups[i].Backlog, smp.Groups[i].Predicted)
+	}
+	fmt.Fprintln(s.cfg.Log, b.String())
+}
+
+// drained reports whether every group has processed every acked event of
+// its topics.
+func (s *sampler) drained() bool {
+	acked := make([]int64, len(s.prods))
+	for i := range s.groups {
+		_ = i
+	}
+	procs := make([]int64, len(s.groups))
+	for i := range s.groups {
+		procs[i] = s.gstats[i].Processed.Load()
+	}
+	for i := range s.prods {
+		acked[i] = s.pstats[i].Acked.Load()
+	}
+	byTopic := s.ackedByTopic(acked)
+	for i, name := range s.groups {
+		var want int64
+		for _, t := range s.sc.Groups[name].Topics {
+			want += byTopic[t]
+		}
+		if procs[i] < want {
+			return false
+		}
+	}
+	return true
+}

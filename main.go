@@ -1,0 +1,120 @@
+// Command backlogbench predicts how a Kafka consumer backlog will behave,
+// runs the scenario against a Kafka protocol broker, and compares the two.
+//
+//	backlogbench run [PRESET|FILE]   play a scenario and compare with the prediction
+//	backlogbench predict SCENARIO    the prediction alone
+//	backlogbench broker              the embedded broker as a standalone server
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/backlogbench/backlogbench/scenario"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // a run failed, or --check found a failing verdict
+	exitUsage   = 2 // bad flags, arguments or scenario
+)
+
+// usageError marks an error in the command line.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// errCheckFailed is returned by run --check when a verdict failed.
+var errCheckFailed = errors.New("a verdict failed")
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = []command{
+	{"run", "play a scenario on a broker and compare it with the prediction", runCmd},
+	{"predict", "predict every group's backlog from a scenario", predictCmd},
+	{"broker", "serve the embedded broker for other clients (kcat, ...)", brokerCmd},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// dispatch runs the command named by args[0] and returns the exit status.
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.Is(err, pflag.ErrHelp):
+			return exitOK
+		case errors.Is(err, errCheckFailed):
+			fmt.Fprintln(stderr, "backlogbench:", err)
+			return exitFailure
+		case errors.As(err, new(usageError)), errors.Is(err, scenario.ErrInvalid):
+			fmt.Fprintln(stderr, "backlogbench:", err)
+			return exitUsage
+		default:
+			fmt.Fprintln(stderr, "backlogbench:", err)
+			return exitFailure
+		}
+	}
+	fmt.Fprintf(stderr, "backlogbench: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "backlogbench predicts a Kafka consumer backlog, runs it, and compares.\n\nUsage:\n  backlogbench COMMAND [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nPresets: %v\nRun `backlogbench COMMAND --help` for a command's flags.\n", scenario.PresetNames())
+}
+
+// newFlags returns a FlagSet that reports errors instead of exiting.
+func newFlags(name, args string, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: backlogbench %s %s\n\nFlags:\n%s", name, args, fs.FlagUsages())
+	}
+	return fs
+}
+
+// parseFlags parses args, turning a flag error into a usage error.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	return nil
+}

@@ -1,0 +1,359 @@
+// Package model predicts a consumer group's backlog with a fluid queue
+// model, in closed form.
+//
+// A group reads events at rate λ(t), the sum of the rates of the producers
+// writing to its topics, and processes them at up to μ(t), its capacity
+// scaled by the share of workers that hold a partition:
+//
+//	μ(t) = capacity(t) · min(workers, partitions) / workers
+//
+// Its backlog B(t) (events received and not yet processed) obeys
+//
+//	dB/dt = λ(t) − μ(t)   while B > 0 or λ(t) > μ(t)
+//	dB/dt = 0             otherwise (an idle server banks no capacity)
+//
+// with B(0) = 0. The producers' phases are piecewise linear (a `to` makes a
+// ramp) and the capacity phases are piecewise constant, so between two
+// consecutive breakpoints of any schedule the net rate d(t) = λ − μ is
+// linear, d(t0+u) = a + b·u, and on a stretch where the queue is busy
+//
+//	B(t0+u) = B(t0) + a·u + b·u²/2,
+//
+// a quadratic whose first root (if any) is where the queue empties. Where
+// it is empty it stays empty until d crosses 0 upwards, at u = −a/b. The
+// model walks the breakpoints once and builds the backlog curve out of
+// these pieces; no time step is involved, so the figures are exact:
+//
+//   - events: ∫λ over the whole scenario, the events the group receives;
+//   - peak_backlog, peak_at_s: the curve's maximum (at a piece's end, or at
+//     the vertex u = −a/b of a piece with b < 0) and its earliest time;
+//   - growth_rate: the largest slope dB/dt of the curve;
+//   - drained_at_s: the first time at or after the peak that B = 0. After
+//     the last phase the producers are silent and the last capacity holds,
+//     so a backlog B left at time T drains at T + B/μ; with μ = 0 it never
+//     drains (+Inf).
+//
+// For the seed's analytics group (orders 100/s for 10 min, clickstream
+// 80/s from 2 to 7 min, capacity 120/s): B grows at 180 − 120 = 60/s from
+// 120 s to 420 s, peaking at 18,000; it falls at 20/s until the orders stop
+// at 600 s (14,400 left), then at 120/s, and is empty at 720 s.
+package model
+
+import (
+	"math"
+	"sort"
+
+	"github.com/backlogbench/backlogbench/rate"
+)
+
+// eps is the backlog below which the queue is taken as empty, in events.
+const eps = 1e-9
+
+// Piece is one stretch [T0, T1] of the backlog curve on which
+// B(T0+u) = B0 + D0·u + C·u²/2. An empty stretch has B0 = D0 = C = 0.
+type Piece struct {
+	T0, T1 float64
+	B0     float64 // backlog at T0
+	D0     float64 // slope dB/dt at T0
+	C      float64 // d²B/dt², constant on the piece
+}
+
+// At returns B at time t in [T0, T1].
+func (p Piece) At(t float64) float64 {
+	u := t - p.T0
+	return max(0, p.B0+p.D0*u+p.C*u*u/2)
+}
+
+// Slope returns dB/dt at time t in [T0, T1].
+func (p Piece) Slope(t float64) float64 { return p.D0 + p.C*(t-p.T0) }
+
+// Curve is a predicted backlog curve: consecutive pieces from 0 to the
+// drain (or to +Inf when it never drains).
+type Curve struct {
+	Pieces []Piece
+}
+
+// Backlog returns the predicted backlog at scenario time t.
+func (c Curve) Backlog(t float64) float64 {
+	ps := c.Pieces
+	if len(ps) == 0 || t <= 0 {
+		return 0
+	}
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].T1 >= t })
+	if i == len(ps) {
+		return 0
+	}
+	return ps[i].At(t)
+}
+
+// Prediction is the model's answer for one group. Times are scenario
+// seconds.
+type Prediction struct {
+	Events      float64
+	PeakBacklog float64
+	PeakAtS     float64
+	GrowthRate  float64
+	// GrowthFromS and GrowthToS bound the stretch, around the steepest
+	// point, where the slope is within 0.5% of GrowthRate: the window over
+	// which a run fits its observed growth rate.
+	GrowthFromS, GrowthToS float64
+	// DrainedAtS is +Inf when the backlog never drains.
+	DrainedAtS float64
+	Curve      Curve
+}
+
+// Fluid predicts the backlog of a queue fed by the sum of the inputs and
+// served at up to capacity.
+func Fluid(inputs []rate.Schedule, capacity rate.Schedule) Prediction {
+	var pr Prediction
+	bps := []float64{0}
+	for _, in := range inputs {
+		pr.Events += in.Total()
+		bps = append(bps, in.Breakpoints()...)
+	}
+	bps = append(bps, capacity.Breakpoints()...)
+	sort.Float64s(bps)
+	bps = dedup(bps)
+
+	net := func(t float64) float64 {
+		d := -capacity.Rate(t)
+		for _, in := range inputs {
+			d += in.Rate(t)
+		}
+		return d
+	}
+
+	var pieces []Piece
+	b := 0.0
+	for i, t0 := range bps {
+		t1 := math.Inf(1)
+		if i+1 < len(bps) {
+			t1 = bps[i+1]
+		}
+		// d is linear on [t0, t1): its value at t0 and its slope.
+		a := net(t0)
+		slope := 0.0
+		if !math.IsInf(t1, 1) {
+			mid := (t0 + t1) / 2
+			slope = (net(mid) - a) / (mid - t0)
+		}
+		if math.IsInf(t1, 1) && b <= eps && a <= 0 {
+			break // silent for ever and empty: done
+		}
+		pieces, b = walk(pieces, t0, t1, b, a, slope)
+		if math.IsInf(t1, 1) {
+			break
+		}
+	}
+	pr.Curve = Curve{Pieces: trimTail(pieces)}
+	pr.summarise()
+	return pr
+}
+
+// walk appends the pieces of [t0, t1) on which d(t0+u) = a + slope·u,
+// starting from backlog b, and returns the backlog at t1.
+func walk(out []Piece, t0, t1, b, a, slope float64) ([]Piece, float64) {
+	t := t0
+	for t < t1 {
+		d := a + slope*(t-t0)
+		if b <= eps {
+			b = 0
+			if d > eps || (math.Abs(d) <= eps && slope > 0) {
+				// Busy from here: fall through to the busy case below.
+			} else {
+				// Empty until d crosses 0 upwards.
+				end := t1
+				if slope > 0 {
+					end = min(t1, t0-a/slope)
+				}
+				if end <= t {
+					end = t1
+				}
+				out = appendPiece(out, Piece{T0: t, T1: end})
+				t = end
+				continue
+			}
+		}
+		// Busy: B(t+u) = b + d·u + slope·u²/2 until its first root.
+		end := t1
+		if r, ok := firstRoot(b, d, slope); ok && t+r < t1 {
+			end = t + r
+		}
+		p := Piece{T0: t, T1: end, B0: b, D0: d, C: slope}
+		out = appendPiece(out, p)
+		if math.IsInf(end, 1) {
+			return out, 0
+		}
+		if end < t1 {
+			b = 0
+		} else {
+			b = p.At(end)
+		}
+		t = end
+	}
+	return out, b
+}
+
+// firstRoot returns the least u > 0 with b + d·u + c·u²/2 = 0, for b > 0.
+func firstRoot(b, d, c float64) (float64, bool) {
+	if c == 0 {
+		if d < 0 {
+			return -b / d, true
+		}
+		return 0, false
+	}
+	// (c/2)u² + d·u + b = 0
+	disc := d*d - 2*c*b
+	if disc < 0 {
+		return 0, false
+	}
+	sq := math.Sqrt(disc)
+	r1, r2 := (-d-sq)/c, (-d+sq)/c
+	if r1 > r2 {
+		r1, r2 = r2, r1
+	}
+	switch {
+	case r1 > 0:
+		return r1, true
+	case r2 > 0:
+		return r2, true
+	}
+	return 0, false
+}
+
+// appendPiece adds p, merging it into the previous empty piece when both
+// are empty, and drops zero-length pieces.
+func appendPiece(out []Piece, p Piece) []Piece {
+	if p.T1 <= p.T0 {
+		return out
+	}
+	if n := len(out); n > 0 && isEmpty(out[n-1]) && isEmpty(p) {
+		out[n-1].T1 = p.T1
+		return out
+	}
+	return append(out, p)
+}
+
+func isEmpty(p Piece) bool { return p.B0 == 0 && p.D0 == 0 && p.C == 0 }
+
+// trimTail drops a final empty piece that runs to +Inf, so the curve ends
+// where the last activity does.
+func trimTail(ps []Piece) []Piece {
+	if n := len(ps); n > 0 && isEmpty(ps[n-1]) && math.IsInf(ps[n-1].T1, 1) {
+		return ps[:n-1]
+	}
+	return ps
+}
+
+func dedup(xs []float64) []float64 {
+	out := xs[:0]
+	for i, x := range xs {
+		if i == 0 || x != out[len(out)-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// summarise fills the peak, the growth rate and its window, and the drain
+// time from the curve.
+func (pr *Prediction) summarise() {
+	ps := pr.Curve.Pieces
+	// Peak: at piece ends or at an interior vertex; earliest wins.
+	for _, p := range ps {
+		cands := []float64{p.T0}
+		if !math.IsInf(p.T1, 1) {
+			cands = append(cands, p.T1)
+		}
+		if p.C < 0 {
+			if v := p.T0 - p.D0/p.C; v > p.T0 && v < p.T1 {
+				cands = append(cands, v)
+			}
+		}
+		for _, t := range cands {
+			if b := p.At(t); b > pr.PeakBacklog+1e-6 {
+				pr.PeakBacklog, pr.PeakAtS = b, t
+			}
+		}
+	}
+	// Growth: the largest slope on a busy piece (slopes are linear per
+	// piece, so the maximum is at an end).
+	best, bestAt := 0.0, -1.0
+	for _, p := range ps {
+		if isEmpty(p) {
+			continue
+		}
+		for _, t := range []float64{p.T0, p.T1} {
+			if math.IsInf(t, 1) {
+				continue
+			}
+			if s := p.Slope(t); s > best+1e-9 {
+				best, bestAt = s, t
+			}
+		}
+	}
+	pr.GrowthRate = best
+	if bestAt >= 0 {
+		pr.GrowthFromS, pr.GrowthToS = growthWindow(ps, bestAt, best*0.995)
+	}
+	// Drain: the first empty instant at or after the peak.
+	pr.DrainedAtS = math.Inf(1)
+	if pr.PeakBacklog == 0 {
+		pr.DrainedAtS = 0
+		return
+	}
+	for _, p := range ps {
+		if p.T1 < pr.PeakAtS {
+			continue
+		}
+		if isEmpty(p) {
+			pr.DrainedAtS = max(p.T0, pr.PeakAtS)
+			return
+		}
+		if !math.IsInf(p.T1, 1) && p.At(p.T1) <= 1e-6 {
+			pr.DrainedAtS = p.T1
+			return
+		}
+	}
+}
+
+// growthWindow returns the widest interval around at on which the busy
+// curve's slope stays at or above floor.
+func growthWindow(ps []Piece, at, floor float64) (from, to float64) {
+	from, to = at, at
+	// Index of a piece touching at.
+	k := sort.Search(len(ps), func(i int) bool { return ps[i].T1 >= at })
+	// Left.
+	for i := k; i >= 0; i-- {
+		p := ps[i]
+		if isEmpty(p) || p.Slope(min(p.T1, from)) < floor {
+			break
+		}
+		if p.Slope(p.T0) >= floor {
+			from = p.T0
+			continue
+		}
+		from = p.T0 + (floor-p.D0)/p.C // slope rises through floor inside
+		break
+	}
+	// Right.
+	for i := k; i < len(ps); i++ {
+		p := ps[i]
+		if isEmpty(p) || p.Slope(max(p.T0, to)) < floor {
+			if i > k {
+				break
+			}
+			continue
+		}
+		if math.IsInf(p.T1, 1) {
+			break
+		}
+		if p.Slope(p.T1) >= floor {
+			to = p.T1
+			continue
+		}
+		to = p.T0 + (floor-p.D0)/p.C
+		break
+	}
+	return from, to
+}

@@ -1,0 +1,176 @@
+package producer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/backlogbench/backlogbench/event"
+)
+
+// Config is one producer's part in a run.
+type Config struct {
+	// Name is the producer's name in the scenario.
+	Name string
+	// ID is the producer's number, unique within the run; with the
+	// sequence number it makes every event's id.
+	ID uint32
+	// Topic is the Kafka topic written to.
+	Topic string
+	// Kind is the payload shape.
+	Kind event.Kind
+	// Size is the payload size in bytes.
+	Size int
+	// Seed makes the payloads reproducible.
+	Seed int64
+	// Pacer is the send schedule.
+	Pacer Pacer
+	// Start is the wall time of scenario time 0.
+	Start time.Time
+	// OnAck, when set, is called for every acknowledged event with its
+	// partition, offset and intended scenario send time in seconds. It is
+	// called from the client's callback goroutine, in offset order per
+	// partition.
+	OnAck func(partition int32, offset int64, scenarioS float64)
+}
+
+// Stats counts a producer's events. Its fields are safe to read at any
+// time.
+type Stats struct {
+	Sent   atomic.Int64
+	Acked  atomic.Int64
+	Failed atomic.Int64
+
+	errMu    sync.Mutex
+	firstErr error
+}
+
+// FirstError returns the first produce error seen, if any.
+func (s *Stats) FirstError() error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return s.firstErr
+}
+
+func (s *Stats) fail(err error) {
+	s.Failed.Add(1)
+	s.errMu.Lock()
+	if s.firstErr == nil {
+		s.firstErr = err
+	}
+	s.errMu.Unlock()
+}
+
+// ClientOptions are the kgo options a producer client needs on top of the
+// connection ones: idempotent, acks=all (kgo's defaults), no linger so a
+// record leaves as soon as it is due, and a buffer large enough that
+// Produce never blocks the open loop.
+func ClientOptions() []kgo.Opt {
+	return []kgo.Opt{
+		kgo.ProducerLinger(0),
+		kgo.MaxBufferedRecords(1 << 20),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.RecordDeliveryTimeout(60 * time.Second),
+	}
+}
+
+type recBuf struct {
+	ctx context.Context // carries the recBuf itself, made once
+	rec kgo.Record
+	hdr [event.HeaderLen]byte
+	buf []byte
+}
+
+// Run sends cfg's events through cl until the schedule ends or ctx is
+// done, then waits for every outstanding acknowledgement. It counts into
+// st. It returns ctx's error when stopped early.
+func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
+	pool := sync.Pool{New: func() any {
+		rb := new(recBuf)
+		rb.ctx = context.WithValue(context.Background(), recKey{}, rb)
+		return rb
+	}}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+
+	promise := func(r *kgo.Record, err error) {
+		rb := r.Context.Value(recKey{}).(*recBuf)
+		if err != nil {
+			st.fail(fmt.Errorf("producer %s: %w", cfg.Name, err))
+		} else {
+			st.Acked.Add(1)
+			if cfg.OnAck != nil {
+				m, _ := event.ParseHeader(rb.hdr[:])
+				cfg.OnAck(r.Partition, r.Offset, float64(m.ScenarioNs)/1e9)
+			}
+		}
+		pool.Put(rb)
+	}
+
+	var runErr error
+	for sent := uint64(0); ; sent++ {
+		wait, stop := cfg.Pacer.Pace(time.Since(cfg.Start), sent)
+		if stop {
+			break
+		}
+		if wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				runErr = ctx.Err()
+			case <-timer.C:
+			}
+			if runErr != nil {
+				break
+			}
+		}
+		if ctx.Err() != nil {
+			runErr = ctx.Err()
+			break
+		}
+		due, _ := cfg.Pacer.Due(sent)
+		m := event.Meta{
+			ProducerID: cfg.ID,
+			Seq:        sent,
+			IntendedNs: cfg.Start.UnixNano() + int64(due/cfg.Pacer.speedup()*1e9),
+			ScenarioNs: int64(due * 1e9),
+		}
+		rb := pool.Get().(*recBuf)
+		rb.buf = event.AppendKey(rb.buf[:0], cfg.Kind, cfg.Name, cfg.Seed, sent)
+		keyLen := len(rb.buf)
+		rb.buf = event.AppendJSON(rb.buf, cfg.Kind, cfg.Name, cfg.Seed, m, cfg.Size)
+		event.AppendHeader(rb.hdr[:0], m)
+		rb.rec = kgo.Record{
+			Topic:   cfg.Topic,
+			Key:     rb.buf[:keyLen],
+			Value:   rb.buf[keyLen:],
+			Headers: append(rb.rec.Headers[:0], kgo.RecordHeader{Key: event.HeaderKey, Value: rb.hdr[:]}),
+			Context: rb.ctx,
+		}
+		st.Sent.Add(1)
+		cl.Produce(ctx, &rb.rec, promise)
+	}
+	// Wait for every acknowledgement; when stopping early give them a
+	// moment, then let the remaining ones fail.
+	fctx := context.Background()
+	if runErr != nil {
+		var cancel context.CancelFunc
+		fctx, cancel = context.WithTimeout(fctx, 5*time.Second)
+		defer cancel()
+	}
+	if err := cl.Flush(fctx); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil && !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, context.DeadlineExceeded) {
+		return fmt.Errorf("producer %s: %w", cfg.Name, runErr)
+	}
+	return runErr
+}
+
+type recKey struct{}

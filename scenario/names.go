@@ -1,0 +1,21 @@
+package scenario
+
+import "sort"
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TopicNames returns the topic names in order.
+func (s *Scenario) TopicNames() []string { return sortedKeys(s.Topics) }
+
+// ProducerNames returns the producer names in order.
+func (s *Scenario) ProducerNames() []string { return sortedKeys(s.Producers) }
+
+// GroupNames returns the group names in order.
+func (s *Scenario) GroupNames() []string { return sortedKeys(s.Groups) }

@@ -1,0 +1,107 @@
+// Package scenario defines backlogbench's scenario format (v1): topics,
+// producers that emit events in rate phases, and consumer groups with a
+// processing capacity. It decodes YAML strictly, so that every mistake is
+// reported with its file, line and key path, and it holds the built-in
+// presets.
+//
+// Every duration and time in a Scenario is in scenario time; a run may be
+// compressed with a speedup, but the scenario itself never changes.
+package scenario
+
+import "time"
+
+// Scenario is one resolved scenario: defaults are filled and it has been
+// validated.
+type Scenario struct {
+	// Name names the scenario; it becomes part of the results folder name.
+	Name string `yaml:"name"`
+	// Description says what the scenario is about.
+	Description string `yaml:"description,omitempty"`
+	// Seed makes every random choice reproducible. The default is 1.
+	Seed int64 `yaml:"seed"`
+	// Topics maps a topic name to its layout.
+	Topics map[string]Topic `yaml:"topics"`
+	// Producers maps a producer name to its schedule.
+	Producers map[string]Producer `yaml:"producers"`
+	// Groups maps a consumer group name to its workers and capacity.
+	Groups map[string]Group `yaml:"groups"`
+	// Expect holds the user's own expected figures per group, checked like
+	// the predictions.
+	Expect map[string]Expect `yaml:"expect,omitempty"`
+	// Tolerance is the relative tolerance of a verdict, as a fraction
+	// (0.02 for "2%"). The default is 0.02.
+	Tolerance float64 `yaml:"tolerance"`
+
+	// File is the file the scenario was read from, or "preset:NAME".
+	File string `yaml:"-"`
+	// Warnings are the non-fatal remarks found while validating (a group
+	// with more workers than partitions, say), each with file:line.
+	Warnings []string `yaml:"-"`
+}
+
+// Topic is a topic's layout.
+type Topic struct {
+	// Partitions is the number of partitions; it must be at least 1.
+	Partitions int `yaml:"partitions"`
+}
+
+// Producer emits events of one kind onto one topic, following its phases.
+type Producer struct {
+	// Topic is the topic the producer writes to.
+	Topic string `yaml:"topic"`
+	// Event is the payload's shape: "order" or "click". The default is "order".
+	Event string `yaml:"event"`
+	// Size is the payload size in bytes (JSON, padded). The default is 512.
+	Size int `yaml:"size"`
+	// Phases are played in order from scenario time 0; after the last
+	// phase the producer stops.
+	Phases []RatePhase `yaml:"phases"`
+}
+
+// RatePhase is one phase of a producer: Rate events/s for Duration, or a
+// linear ramp from Rate to To when To is set.
+type RatePhase struct {
+	Duration time.Duration `yaml:"duration"`
+	Rate     float64       `yaml:"rate"`
+	// To, when not nil, makes the phase a linear ramp from Rate to *To.
+	To *float64 `yaml:"to,omitempty"`
+}
+
+// End returns the rate at the end of the phase.
+func (p RatePhase) End() float64 {
+	if p.To != nil {
+		return *p.To
+	}
+	return p.Rate
+}
+
+// Group is a consumer group: Workers members of one Kafka consumer group
+// that together process at most Capacity events/s.
+type Group struct {
+	// Topics are the topics the group reads; it gets every event of each.
+	Topics []string `yaml:"topics"`
+	// Workers is the number of group members. The default is 1.
+	Workers int `yaml:"workers"`
+	// Capacity is the group's processing capacity in events/s, split evenly
+	// over its workers. It is ignored when Phases is set.
+	Capacity float64 `yaml:"capacity,omitempty"`
+	// Phases, when set, give the capacity over time instead of Capacity;
+	// after the last phase its capacity holds.
+	Phases []CapacityPhase `yaml:"phases,omitempty"`
+}
+
+// CapacityPhase is one phase of a group's capacity.
+type CapacityPhase struct {
+	Duration time.Duration `yaml:"duration"`
+	Capacity float64       `yaml:"capacity"`
+}
+
+// Expect is a user's expectation of a group's figures; a nil field is not
+// checked.
+type Expect struct {
+	Events      *float64 `yaml:"events,omitempty"`
+	PeakBacklog *float64 `yaml:"peak_backlog,omitempty"`
+	PeakAtS     *float64 `yaml:"peak_at_s,omitempty"`
+	GrowthRate  *float64 `yaml:"growth_rate,omitempty"`
+	DrainedAtS  *float64 `yaml:"drained_at_s,omitempty"`
+}

@@ -1,0 +1,84 @@
+package scenario
+
+import (
+	"math"
+
+	"github.com/backlogbench/backlogbench/rate"
+)
+
+// Schedule returns the producer's rate schedule in scenario time.
+func (p Producer) Schedule() rate.Schedule {
+	segs := make([]rate.Segment, len(p.Phases))
+	for i, ph := range p.Phases {
+		segs[i] = rate.Segment{Dur: ph.Duration.Seconds(), From: ph.Rate, To: ph.End()}
+	}
+	return rate.New(segs...)
+}
+
+// Partitions returns the number of partitions over all the group's topics.
+func (s *Scenario) Partitions(g Group) int {
+	n := 0
+	for _, t := range g.Topics {
+		n += s.Topics[t].Partitions
+	}
+	return n
+}
+
+// ActiveWorkers returns the workers that can hold a partition:
+// min(workers, partitions).
+func (s *Scenario) ActiveWorkers(g Group) int {
+	return min(g.Workers, s.Partitions(g))
+}
+
+// CapacitySchedule returns the group's nominal capacity schedule: its capacity
+// phases (the last one held for ever) or its constant Capacity for ever.
+func (g Group) CapacitySchedule() rate.Schedule {
+	if len(g.Phases) == 0 {
+		return rate.New(rate.Segment{Dur: math.Inf(1), From: g.Capacity, To: g.Capacity})
+	}
+	segs := make([]rate.Segment, len(g.Phases))
+	for i, ph := range g.Phases {
+		segs[i] = rate.Segment{Dur: ph.Duration.Seconds(), From: ph.Capacity, To: ph.Capacity}
+	}
+	last := g.Phases[len(g.Phases)-1].Capacity
+	segs = append(segs, rate.Segment{Dur: math.Inf(1), From: last, To: last})
+	return rate.New(segs...)
+}
+
+// EffectiveCapacity returns the capacity schedule the group can really
+// use: its capacity scaled by min(workers, partitions)/workers, since a
+// worker without a partition is idle.
+func (s *Scenario) EffectiveCapacity(g Group) rate.Schedule {
+	f := float64(s.ActiveWorkers(g)) / float64(g.Workers)
+	c := g.CapacitySchedule()
+	segs := c.Segments()
+	out := make([]rate.Segment, len(segs))
+	for i, sg := range segs {
+		out[i] = rate.Segment{Dur: sg.Dur, From: sg.From * f, To: sg.To * f}
+	}
+	return rate.New(out...)
+}
+
+// Inputs returns the schedules of every producer writing to a topic the
+// group reads; the group's input rate is their sum.
+func (s *Scenario) Inputs(g Group) []rate.Schedule {
+	var out []rate.Schedule
+	for _, name := range s.ProducerNames() {
+		p := s.Producers[name]
+		for _, t := range g.Topics {
+			if p.Topic == t {
+				out = append(out, p.Schedule())
+			}
+		}
+	}
+	return out
+}
+
+// End returns the scenario time the last producer phase ends.
+func (s *Scenario) End() float64 {
+	var end float64
+	for _, p := range s.Producers {
+		end = max(end, p.Schedule().End())
+	}
+	return end
+}
