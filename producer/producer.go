@@ -68,15 +68,41 @@ func (s *Stats) fail(err error) {
 
 // ClientOptions are the kgo options a producer client needs on top of the
 // connection ones: idempotent, acks=all (kgo's defaults), no linger so a
-// record leaves as soon as it is due, and a buffer large enough that
-// Produce never blocks the open loop.
+// record leaves as soon as it is due, a buffer large enough that Produce
+// never blocks the open loop, and the even partitioner.
 func ClientOptions() []kgo.Opt {
 	return []kgo.Opt{
+		kgo.RecordPartitioner(EvenPartitioner()),
 		kgo.ProducerLinger(0),
 		kgo.MaxBufferedRecords(1 << 20),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordDeliveryTimeout(60 * time.Second),
 	}
+}
+
+// EvenPartitioner places event number seq of a producer on partition
+// seq mod n, so every partition gets the same share of the events, which
+// is what the fluid model assumes. Events are still keyed (order id,
+// session id), and an event sent twice lands on the same partition both
+// times, as a keyed record would; a hashed key spreads the events unevenly
+// (murmur2 over 60,000 order ids leaves partitions ±1–2% apart), and that
+// imbalance, not the model, then decides when the slowest worker drains.
+// A record without backlogbench metadata falls back to its key's hash.
+func EvenPartitioner() kgo.Partitioner {
+	hashed := kgo.StickyKeyPartitioner(nil)
+	return kgo.BasicConsistentPartitioner(func(topic string) func(*kgo.Record, int) int {
+		fallback := hashed.ForTopic(topic)
+		return func(r *kgo.Record, n int) int {
+			for _, h := range r.Headers {
+				if h.Key == event.HeaderKey {
+					if m, err := event.ParseHeader(h.Value); err == nil {
+						return int(m.Seq % uint64(n))
+					}
+				}
+			}
+			return fallback.Partition(r, n)
+		}
+	})
 }
 
 type recBuf struct {

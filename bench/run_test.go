@@ -1,0 +1,151 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backlogbench/backlogbench/scenario"
+)
+
+// mini is a small flash sale: orders 50/s for 60 s, clicks 40/s from 12 s
+// to 42 s; analytics (60/s) grows at 30/s to 900 at 42 s, falls at 10/s to
+// 720 at 60 s, then drains at 60/s by 72 s. email keeps up.
+const mini = `
+name: mini
+topics:
+  orders: {partitions: 12}
+  clickstream: {partitions: 6}
+producers:
+  orders:
+    topic: orders
+    size: 256
+    phases: [{duration: 60s, rate: 50}]
+  clickstream:
+    topic: clickstream
+    event: click
+    size: 256
+    phases: [{duration: 12s, rate: 0}, {duration: 30s, rate: 40}]
+groups:
+  analytics: {topics: [orders, clickstream], workers: 3, capacity: 60}
+  email: {topics: [orders], workers: 4, capacity: 125}
+tolerance: 2%
+`
+
+func parse(t *testing.T, y string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse("test.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// TestRunEmbedded plays the mini flash sale on the embedded broker and
+// checks that the observed figures match the prediction within the
+// scenario's tolerance and that nothing is lost.
+func TestRunEmbedded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a 15 s scenario")
+	}
+	sc := parse(t, mini)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{Scenario: sc, Speedup: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Summary
+	if !s.Complete {
+		t.Fatalf("run not complete: %v", s.Notes)
+	}
+	a := s.Groups["analytics"]
+	if got, want := a.Predicted.PeakBacklog, 900.0; got != want {
+		t.Errorf("predicted analytics peak = %v, want %v", got, want)
+	}
+	for name, g := range s.Groups {
+		if g.Observed.Lost != 0 {
+			t.Errorf("%s lost %d events", name, g.Observed.Lost)
+		}
+		for m, v := range g.Verdicts {
+			if v != Pass {
+				var sb strings.Builder
+				RenderTable(&sb, &s)
+				t.Errorf("%s %s: %s\n%s", name, m, v, sb.String())
+			}
+		}
+	}
+	for _, m := range []string{"peak_backlog", "peak_at_s", "growth_rate", "drained_at_s", "lost"} {
+		if _, ok := a.Verdicts[m]; !ok {
+			t.Errorf("analytics has no %s verdict", m)
+		}
+	}
+	if !s.Passed {
+		t.Error("summary not passed")
+	}
+	for name, p := range s.Producers {
+		if p.Acked != p.TargetEvents || p.Failed != 0 {
+			t.Errorf("producer %s: acked %d of %d, failed %d", name, p.Acked, p.TargetEvents, p.Failed)
+		}
+	}
+	if a.Observed.MaxOffsetLag < int64(0.9*a.Predicted.PeakBacklog) {
+		t.Errorf("analytics max offset lag %d, want about the peak %v", a.Observed.MaxOffsetLag, a.Predicted.PeakBacklog)
+	}
+	if a.Observed.MaxTimeLagS <= 0 || a.Observed.LatencyMs.P99 <= a.Observed.LatencyMs.P50 {
+		t.Errorf("analytics time lag %v s, latency %+v", a.Observed.MaxTimeLagS, a.Observed.LatencyMs)
+	}
+	if len(a.Assignment) != 3 {
+		t.Errorf("analytics assignment has %d workers, want 3", len(a.Assignment))
+	}
+
+	dir := t.TempDir()
+	if err := Write(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"scenario.yaml", "summary.json", "timeseries.csv", "analytics.hgrm", "email.hgrm", "report.md"} {
+		fi, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || fi.Size() == 0 {
+			t.Errorf("%s: missing or empty (%v)", f, err)
+		}
+	}
+}
+
+// TestRunInterrupted stops a run midway: the result covers what was
+// measured and says it is incomplete.
+func TestRunInterrupted(t *testing.T) {
+	sc := parse(t, mini)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { time.Sleep(4 * time.Second); cancel() }()
+	res, err := Run(ctx, Config{Scenario: sc, Speedup: 5})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if res == nil {
+		t.Fatal("no result after an interruption")
+	}
+	if res.Summary.Complete || res.Summary.Passed {
+		t.Errorf("complete = %v, passed = %v; want false, false", res.Summary.Complete, res.Summary.Passed)
+	}
+	if len(res.Samples) == 0 || res.Summary.Producers["orders"].Acked == 0 {
+		t.Errorf("nothing measured before the interruption: %d samples", len(res.Samples))
+	}
+	if _, ok := res.Summary.Groups["analytics"].Verdicts["lost"]; ok {
+		t.Error("an interrupted run judged loss; undrained events are not lost")
+	}
+}
+
+func TestRunUnreachable(t *testing.T) {
+	sc := parse(t, mini)
+	_, err := Run(context.Background(), Config{Scenario: sc, Brokers: []string{"127.0.0.1:1"}})
+	if !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("err = %v, want ErrUnreachable", err)
+	}
+	if !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("error %q does not name the broker", err)
+	}
+}
