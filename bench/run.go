@@ -53,6 +53,9 @@ type Config struct {
 	ReadyTimeout time.Duration
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// OnSample, when set, is called with every sample as it is taken, from
+	// the sampling goroutine (live progress, metrics). It must not block.
+	OnSample func(Sample)
 	// ProgressEvery is the scenario time between progress lines. The
 	// default is 60s.
 	ProgressEvery float64

@@ -8,8 +8,10 @@ import (
 type Sample struct {
 	// T is the scenario time of the sample, seconds.
 	T float64
-	// Producers holds, per producer in name order, the events acked so far.
+	// Acked holds, per producer in name order, the events acked so far.
 	Acked []int64
+	// Failed holds, per producer in name order, the events that failed.
+	Failed []int64
 	// Groups holds one entry per group in name order.
 	Groups []GroupSample
 }
@@ -29,6 +31,9 @@ type GroupSample struct {
 	// TimeLag is the age, in scenario seconds, of the oldest event acked
 	// and not yet processed (0 when there is none).
 	TimeLag float64
+	// Duplicates counts the deliveries of events the group had already
+	// processed.
+	Duplicates int64
 }
 
 // ackLog remembers, per partition of one topic, the intended scenario send

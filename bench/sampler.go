@@ -92,15 +92,17 @@ func (s *sampler) ackedByTopic(acked []int64) map[string]int64 {
 // take appends one sample.
 func (s *sampler) take() {
 	now := time.Since(s.start).Seconds() * s.cfg.Speedup
-	smp := Sample{T: now, Acked: make([]int64, len(s.prods)), Groups: make([]GroupSample, len(s.groups))}
+	smp := Sample{T: now, Acked: make([]int64, len(s.prods)), Failed: make([]int64, len(s.prods)), Groups: make([]GroupSample, len(s.groups))}
 	// Read the groups' progress first, then the acks: an event is acked
 	// before it can be processed, so this order never counts a processed
 	// event as missing from the acked ones.
 	for i := range s.groups {
 		smp.Groups[i].Processed = s.gstats[i].Processed.Load()
+		smp.Groups[i].Duplicates = s.gstats[i].Redelivered.Load()
 	}
 	for i := range s.prods {
 		smp.Acked[i] = s.pstats[i].Acked.Load()
+		smp.Failed[i] = s.pstats[i].Failed.Load()
 	}
 	byTopic := s.ackedByTopic(smp.Acked)
 	for i, name := range s.groups {
@@ -124,6 +126,9 @@ func (s *sampler) take() {
 	s.mu.Lock()
 	s.samples = append(s.samples, smp)
 	s.mu.Unlock()
+	if s.cfg.OnSample != nil {
+		s.cfg.OnSample(smp)
+	}
 	if now >= s.nextLine {
 		s.nextLine += s.cfg.ProgressEvery
 		s.progress(smp)
@@ -144,9 +149,6 @@ func (s *sampler) progress(smp Sample) {
 // its topics.
 func (s *sampler) drained() bool {
 	acked := make([]int64, len(s.prods))
-	for i := range s.groups {
-		_ = i
-	}
 	procs := make([]int64, len(s.groups))
 	for i := range s.groups {
 		procs[i] = s.gstats[i].Processed.Load()
