@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/backlogbench/backlogbench/event"
@@ -48,6 +49,30 @@ type Stats struct {
 
 	errMu    sync.Mutex
 	firstErr error
+	publish  *hdrhistogram.Histogram // intended send → ack, scenario µs
+}
+
+// PublishLatency returns a copy of the publish latency histogram: from
+// each event's intended send time to the broker's acknowledgement, in
+// scenario microseconds. This is what an asynchronous hand-off costs the
+// caller.
+func (s *Stats) PublishLatency() *hdrhistogram.Histogram {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	h := hdrhistogram.New(1, 7*24*3600*1_000_000, 3)
+	if s.publish != nil {
+		h.Merge(s.publish)
+	}
+	return h
+}
+
+func (s *Stats) recordPublish(us int64) {
+	s.errMu.Lock()
+	if s.publish == nil {
+		s.publish = hdrhistogram.New(1, 7*24*3600*1_000_000, 3)
+	}
+	_ = s.publish.RecordValue(max(us, 1))
+	s.errMu.Unlock()
 }
 
 // FirstError returns the first produce error seen, if any.
@@ -131,8 +156,9 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 			st.fail(fmt.Errorf("producer %s: %w", cfg.Name, err))
 		} else {
 			st.Acked.Add(1)
+			m, _ := event.ParseHeader(rb.hdr[:])
+			st.recordPublish(int64(float64(time.Now().UnixNano()-m.IntendedNs) / 1e3 * cfg.Pacer.speedup()))
 			if cfg.OnAck != nil {
-				m, _ := event.ParseHeader(rb.hdr[:])
 				cfg.OnAck(r.Partition, r.Offset, float64(m.ScenarioNs)/1e9)
 			}
 		}
