@@ -46,6 +46,8 @@ var commands = []command{
 	{"run", "play a scenario on a broker and compare it with the prediction", runCmd},
 	{"predict", "predict every group's backlog from a scenario", predictCmd},
 	{"broker", "serve the embedded broker for other clients (kcat, ...)", brokerCmd},
+	{"report", "render a run folder's reports again from its stored data", reportCmd},
+	{"compare", "compare two or more runs side by side", compareCmd},
 }
 
 func main() {

@@ -201,7 +201,7 @@ func Rows(s *Summary) [][]string {
 			if !ok {
 				continue
 			}
-			p, _ := figure(gs.Predicted, m)
+			p, _ := figure(gs.Predicted.Figures, m)
 			o, _ := figure(gs.Observed.Figures, m)
 			rows = append(rows, []string{g, m, fmtNum(p), fmtNum(o), fmtErr(p, o), v})
 		}
@@ -232,6 +232,37 @@ func Rows(s *Summary) [][]string {
 		if v, ok := gs.Verdicts["lost"]; ok {
 			rows = append(rows, []string{g, "lost", "0", fmtNum(float64(gs.Observed.Lost)), "", v})
 		}
+		rows = append(rows, deliveryRows(g, gs)...)
+	}
+	return rows
+}
+
+// deliveryRows are a group's audit rows: duplicates delivered against
+// the prediction (= exact, ≤ a bound), then suppressed and applied twice
+// against what the group's dedup setting implies.
+func deliveryRows(g string, gs GroupSummary) [][]string {
+	o := gs.Observed
+	var rows [][]string
+	n := func(x int64) string { return fmtNum(float64(x)) }
+	if v, ok := gs.Verdicts["duplicates_delivered"]; ok {
+		want := ""
+		switch {
+		case gs.Predicted.Duplicates != nil:
+			want = n(*gs.Predicted.Duplicates)
+		case gs.Predicted.DuplicatesMax != nil:
+			want = "≤ " + n(*gs.Predicted.DuplicatesMax)
+		}
+		rows = append(rows, []string{g, "duplicates_delivered", want, n(o.DuplicatesDelivered), "", v})
+	}
+	if v, ok := gs.Verdicts["duplicates_suppressed"]; ok {
+		rows = append(rows, []string{g, "duplicates_suppressed", n(o.DuplicatesDelivered), n(o.DuplicatesSuppressed), "", v})
+	}
+	if v, ok := gs.Verdicts["applied_twice"]; ok {
+		want := n(o.DuplicatesDelivered)
+		if o.DuplicatesSuppressed > 0 || gs.Verdicts["duplicates_suppressed"] != "" {
+			want = "0"
+		}
+		rows = append(rows, []string{g, "applied_twice", want, n(o.AppliedTwice), "", v})
 	}
 	return rows
 }
@@ -320,6 +351,12 @@ func RenderMarkdown(w io.Writer, s *Summary) {
 		o := gs.Observed
 		fmt.Fprintf(w, "| %s | %d (%d) | %s | %s | %s | %s | %.1f | %d |\n", g, gs.Workers, gs.ActiveWorkers,
 			fmtNum(o.LatencyMs.P50), fmtNum(o.LatencyMs.P99), fmtNum(o.LatencyMs.Max), fmtNum(float64(o.MaxOffsetLag)), o.MaxTimeLagS, o.Redelivered)
+	}
+	fmt.Fprintf(w, "\n## Delivery audit\n\n| group | delivered | unique | duplicates delivered | suppressed | applied twice | lost | out of order | effects applied | points (expected) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, g := range sortedGroupNames(s) {
+		o := s.Groups[g].Observed
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d (%d) |\n", g, o.Delivered, o.Unique, o.DuplicatesDelivered,
+			o.DuplicatesSuppressed, o.AppliedTwice, o.Lost, o.OutOfOrder, o.Effects.Applied, o.Effects.Points, o.Effects.PointsExpected)
 	}
 	if len(s.Notes) > 0 {
 		fmt.Fprintf(w, "\n## Notes\n\n")

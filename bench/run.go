@@ -92,6 +92,13 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("broker %q: want host:port", b)
 		}
 	}
+	if len(c.Brokers) > 0 {
+		for i, f := range c.Scenario.Faults {
+			if f.Action == scenario.ProduceErrors {
+				return fmt.Errorf("faults[%d]: produce-errors needs the embedded broker's fault injection; leave out --brokers", i)
+			}
+		}
+	}
 	if c.Prefix == "" {
 		c.Prefix = "bb-" + time.Now().UTC().Format("20060102T150405.000") + "-"
 		c.Prefix = strings.ReplaceAll(c.Prefix, ".", "")
@@ -134,8 +141,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// The broker.
 	seeds := cfg.Brokers
 	rf := int16(-1)
+	var cluster *kfake.Cluster
 	if len(seeds) == 0 {
-		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.GroupMinSessionTimeout(100*time.Millisecond))
+		var err error
+		cluster, err = kfake.NewCluster(kfake.NumBrokers(1), kfake.GroupMinSessionTimeout(100*time.Millisecond))
 		if err != nil {
 			return nil, fmt.Errorf("start the embedded broker: %w", err)
 		}
@@ -162,6 +171,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// Topics.
 	phys := func(name string) string { return cfg.Prefix + name }
 	logs := map[string]*ackLog{}
+	topicIDs := map[[16]byte]string{}
 	for _, t := range sc.TopicNames() {
 		n := sc.Topics[t].Partitions
 		r, err := adm.CreateTopic(ctx, int32(n), rf, nil, phys(t))
@@ -171,6 +181,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("create topic %s: %w", phys(t), err)
 		}
+		topicIDs[r.ID] = t
 		logs[t] = newAckLog(n)
 	}
 
@@ -181,16 +192,23 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for i := range pstats {
 		pstats[i] = new(producer.Stats)
 	}
+	kinds := make([]event.Kind, len(prods)+1) // index: producer id, from 1
+	for i, name := range prods {
+		kinds[i+1], _ = event.ParseKind(sc.Producers[name].Event)
+	}
 	gstats := make([]*consumer.Stats, len(groups))
 	assign := make([]*assignment, len(groups))
+	wsets := map[string]*workerSet{}
 	for i, name := range groups {
 		g := sc.Groups[name]
 		parts := map[string]int{}
 		for _, t := range g.Topics {
 			parts[phys(t)] = sc.Topics[t].Partitions
 		}
-		gstats[i] = consumer.NewStats(g.Workers, parts)
-		assign[i] = newAssignment(g.Workers, cfg.Prefix)
+		mw := maxWorkers(sc, name)
+		gstats[i] = consumer.NewStats(consumer.StatsConfig{Workers: mw, Partitions: parts, Kinds: kinds, Seed: sc.Seed, Dedup: g.Dedup})
+		assign[i] = newAssignment(mw, cfg.Prefix)
+		wsets[name] = newWorkerSet(mw, g.Workers)
 	}
 	var startNs atomic.Int64
 	startNs.Store(time.Now().Add(time.Hour).UnixNano()) // set for real once ready
@@ -199,7 +217,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	eg, egCtx := errgroup.WithContext(ctx)
 	consCtx, stopConsumers := context.WithCancel(egCtx)
 	defer stopConsumers()
+	groupIndex := map[string]int{}
 	for gi, name := range groups {
+		groupIndex[name] = gi
+	}
+	startWorker := func(name string, w int) {
+		gi := groupIndex[name]
 		g := sc.Groups[name]
 		var topics []string
 		for _, t := range g.Topics {
@@ -210,21 +233,33 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		for _, sg := range perWorker.Segments() {
 			maxCap = max(maxCap, sg.From)
 		}
-		for w := range g.Workers {
-			wc := consumer.WorkerConfig{
-				Group:       phys(name),
-				Topics:      topics,
-				Index:       w,
-				Throttle:    consumer.Throttle{Capacity: perWorker},
-				Start:       start,
-				Speedup:     cfg.Speedup,
-				CommitEvery: max(cfg.wall(0.2), 5*time.Millisecond),
-				MaxPoll:     int(math.Ceil(maxCap * 0.25)),
-				Opts:        base,
-				OnAssigned:  assign[gi].set,
-			}
-			st := gstats[gi]
-			eg.Go(func() error { return consumer.Run(consCtx, wc, st) })
+		ws := wsets[name]
+		wc := consumer.WorkerConfig{
+			Group:          phys(name),
+			Topics:         topics,
+			Index:          w,
+			Throttle:       consumer.Throttle{Capacity: perWorker},
+			Start:          start,
+			Speedup:        cfg.Speedup,
+			CommitEvery:    max(cfg.wall(0.2), 5*time.Millisecond),
+			MaxPoll:        int(math.Ceil(maxCap * 0.25)),
+			SessionTimeout: crashSession(sc, name),
+			Opts:           base,
+			OnAssigned:     assign[gi].set,
+			Crash:          ws.crash[w],
+			OnCrash:        func(n int64) { ws.uncommitted.Add(n) },
+			Leave:          ws.leave[w],
+		}
+		st := gstats[gi]
+		eg.Go(func() error {
+			err := consumer.Run(consCtx, wc, st)
+			assign[gi].set(w, nil) // a worker that is gone holds nothing
+			return err
+		})
+	}
+	for _, name := range groups {
+		for w := range sc.Groups[name].Workers {
+			startWorker(name, w)
 		}
 	}
 
@@ -244,7 +279,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	startNs.Store(t0.UnixNano())
 	clients := make([]*kgo.Client, len(prods))
 	for i := range prods {
-		cl, err := kgo.NewClient(append(append([]kgo.Opt{}, base...), producer.ClientOptions()...)...)
+		cl, err := kgo.NewClient(append(append([]kgo.Opt{}, base...), producer.ClientOptions(sc.Producers[prods[i]].Idempotent)...)...)
 		if err != nil {
 			stopConsumers()
 			_ = eg.Wait()
@@ -268,8 +303,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			Size:  p.Size,
 			Seed:  sc.Seed,
 			Pacer: producer.Pacer{Schedule: p.Schedule(), Speedup: cfg.Speedup},
-			Start: t0,
-			OnAck: lg.add,
+			Start:  t0,
+			Resend: p.Resend,
+			OnAck:  lg.add,
 		}
 		st, cl := pstats[i], clients[i]
 		prodWG.Add(1)
@@ -298,6 +334,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sampWG.Add(2)
 	eg.Go(func() error { defer sampWG.Done(); smp.run(sampCtx); return nil })
 	eg.Go(func() error { defer sampWG.Done(); smp.readLag(sampCtx, adm); return nil })
+
+	// Faults, at their scenario times.
+	var notesMu sync.Mutex
+	var faultNotes []string
+	pf := &produceFaults{records: map[string]int64{}}
+	fr := &faultRunner{cfg: &cfg, cluster: cluster, start: t0, phys: phys, groups: wsets,
+		startWorker: startWorker, produce: pf, topicIDs: topicIDs,
+		notes: func(s string) { notesMu.Lock(); faultNotes = append(faultNotes, s); notesMu.Unlock() }}
+	eg.Go(func() error { fr.run(sampCtx); return nil })
 
 	// Wait for the producers, then for the drain.
 	complete := false
@@ -356,8 +401,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.Summary.Notes = append(res.Summary.Notes, err.Error())
 		}
 	}
+	res.Summary.Notes = append(res.Summary.Notes, faultNotes...)
 	res.Summary.WallS = time.Since(wallStart).Seconds()
-	res.finish(complete && runErr == nil, pstats, gstats)
+	res.finish(complete && runErr == nil, pstats, gstats, wsets, pf)
 	return res, runErr
 }
 

@@ -30,6 +30,9 @@ type ProducerSummary struct {
 	TargetEvents int64 `json:"target_events"`
 	Acked        int64 `json:"acked"`
 	Failed       int64 `json:"failed"`
+	// Resent counts the events sent a second time (upstream resends) and
+	// acknowledged.
+	Resent int64 `json:"resent"`
 }
 
 // GroupSummary is one group's figures.
@@ -39,10 +42,19 @@ type GroupSummary struct {
 	FloorEvents   float64 `json:"floor_events"`
 	// Assignment is each worker's partitions by topic, as the group got it.
 	Assignment []map[string][]int32 `json:"assignment"`
-	Predicted  Figures              `json:"predicted"`
+	Predicted  Predicted            `json:"predicted"`
 	Observed   Observed             `json:"observed"`
 	Expected   *ExpectFigures       `json:"expected,omitempty"`
 	Verdicts   map[string]string    `json:"verdicts"`
+}
+
+// Predicted is a group's predicted figures: the model's, and the
+// duplicates its scenario's causes make, exactly (Duplicates) or at most
+// (DuplicatesMax, when a crash is among them).
+type Predicted struct {
+	Figures
+	Duplicates    *int64 `json:"duplicates,omitempty"`
+	DuplicatesMax *int64 `json:"duplicates_max,omitempty"`
 }
 
 // Observed is a group's measured figures.
@@ -51,12 +63,37 @@ type Observed struct {
 	// Lost counts events acked on the group's topics and never processed
 	// by it, once the run has drained.
 	Lost int64 `json:"lost"`
+	// Delivered counts every delivery; Unique the events delivered at
+	// least once.
+	Delivered int64 `json:"delivered"`
+	Unique    int64 `json:"unique"`
+	// DuplicatesDelivered = Delivered − Unique: deliveries of an event
+	// already delivered. DuplicatesSuppressed are those the group's dedup
+	// store kept from being applied; AppliedTwice those applied again.
+	DuplicatesDelivered  int64 `json:"duplicates_delivered"`
+	DuplicatesSuppressed int64 `json:"duplicates_suppressed"`
+	AppliedTwice         int64 `json:"applied_twice"`
+	// OutOfOrder counts offsets a partition's processing skipped or
+	// rewound to (Kafka's VerifiableConsumer check).
+	OutOfOrder int64 `json:"out_of_order"`
+	// Effects are the side effects applied: one per application, and the
+	// points they added against the points of the unique events.
+	Effects Effects `json:"effects"`
 	// Redelivered counts records processed again at an offset already
-	// processed (after a rebalance, say).
+	// processed (after a rebalance or a crash).
 	Redelivered  int64     `json:"redelivered"`
 	LatencyMs    LatencyMs `json:"latency_ms"`
 	MaxOffsetLag int64     `json:"max_offset_lag"`
 	MaxTimeLagS  float64   `json:"max_time_lag_s"`
+}
+
+// Effects are a group's counted side effects: loyalty adds an order's
+// points, email sends a receipt, analytics counts; an effect applied twice
+// shows as Points above PointsExpected.
+type Effects struct {
+	Applied        int64 `json:"applied"`
+	Points         int64 `json:"points"`
+	PointsExpected int64 `json:"points_expected"`
 }
 
 // LatencyMs holds end-to-end latency percentiles in scenario milliseconds.
@@ -104,7 +141,7 @@ func newSummary(sc *scenario.Scenario, cfg Config, preds []GroupPrediction) Summ
 			Workers:       g.Workers,
 			ActiveWorkers: p.ActiveWorkers,
 			FloorEvents:   p.Floor(g.Workers),
-			Predicted:     p.Figures(),
+			Predicted:     Predicted{Figures: p.Figures()},
 		}
 		if e, ok := sc.Expect[p.Name]; ok {
 			gs.Expected = &ExpectFigures{Events: e.Events, PeakBacklog: e.PeakBacklog, PeakAtS: e.PeakAtS, GrowthRate: e.GrowthRate, DrainedAtS: e.DrainedAtS}
@@ -112,6 +149,71 @@ func newSummary(sc *scenario.Scenario, cfg Config, preds []GroupPrediction) Summ
 		s.Groups[p.Name] = gs
 	}
 	return s
+}
+
+// predictDuplicates fills a group's predicted duplicates from the causes
+// its scenario injects: every resend of an event on its topics is
+// delivered once more (exact), every record appended by a faulted produce
+// is appended again by the retry (exact), and a crashed worker's
+// uncommitted records are redelivered (at most that many). A clean
+// rebalance commits before handing partitions over, so it adds none.
+func predictDuplicates(sc *scenario.Scenario, group string, p Predicted, resent map[string]int64, ws *workerSet, pf *produceFaults) Predicted {
+	var exact int64
+	for _, t := range sc.Groups[group].Topics {
+		exact += resent[t]
+		if pf != nil && !idempotentTopic(sc, t) {
+			exact += pf.get(t)
+		}
+	}
+	crashed := false
+	var bound int64
+	if ws != nil {
+		ws.mu.Lock()
+		crashed = ws.crashes > 0
+		ws.mu.Unlock()
+		bound = ws.uncommitted.Load()
+	}
+	if crashed {
+		m := exact + bound
+		p.DuplicatesMax = &m
+	} else {
+		p.Duplicates = &exact
+	}
+	return p
+}
+
+// idempotentTopic reports whether every producer writing to topic t is
+// idempotent, so a retried produce never appends twice.
+func idempotentTopic(sc *scenario.Scenario, t string) bool {
+	for _, p := range sc.Producers {
+		if p.Topic == t && !p.Idempotent {
+			return false
+		}
+	}
+	return true
+}
+
+// deliveryVerdicts checks the audit: duplicates delivered equal the
+// prediction (or stay within its bound); a group with dedup suppresses
+// every one of them and applies none twice; one without applies each
+// again. Effects must add up: points applied = expected points plus the
+// points of what was applied twice (checked through applied_twice = 0 when
+// dedup is on).
+func deliveryVerdicts(g scenario.Group, p Predicted, o Observed) map[string]string {
+	v := map[string]string{}
+	switch {
+	case p.Duplicates != nil:
+		v["duplicates_delivered"] = verdict(o.DuplicatesDelivered == *p.Duplicates)
+	case p.DuplicatesMax != nil:
+		v["duplicates_delivered"] = verdict(o.DuplicatesDelivered <= *p.DuplicatesMax)
+	}
+	if g.Dedup {
+		v["duplicates_suppressed"] = verdict(o.DuplicatesSuppressed == o.DuplicatesDelivered)
+		v["applied_twice"] = verdict(o.AppliedTwice == 0 && o.Effects.Points == o.Effects.PointsExpected)
+	} else {
+		v["applied_twice"] = verdict(o.AppliedTwice == o.DuplicatesDelivered)
+	}
+	return v
 }
 
 // Floor returns the verdict floor for backlog figures: one scenario-second
@@ -126,13 +228,16 @@ func withAssignment(g GroupSummary, a []map[string][]int32) GroupSummary {
 }
 
 // finish fills the observed figures and verdicts from the samples.
-func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consumer.Stats) {
+func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consumer.Stats, wsets map[string]*workerSet, pf *produceFaults) {
 	s := &r.Summary
 	s.Complete = complete
+	resentByTopic := map[string]int64{}
 	for i, name := range r.Scenario.ProducerNames() {
 		p := s.Producers[name]
 		p.Acked, p.Failed = pstats[i].Acked.Load(), pstats[i].Failed.Load()
+		p.Resent = pstats[i].ResentAcked.Load()
 		s.Producers[name] = p
+		resentByTopic[r.Scenario.Producers[name].Topic] += p.Resent
 	}
 	passed := complete
 	for gi, pred := range r.Predictions {
@@ -145,10 +250,22 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 		if n := len(r.Samples); n > 0 {
 			obs.Lost = max(0, r.Samples[n-1].Groups[gi].Backlog)
 		}
+		gst := gstats[gi]
+		obs.Delivered = gst.Delivered.Load() - gst.Foreign.Load()
+		obs.Unique = gst.Processed.Load()
+		obs.DuplicatesDelivered = obs.Delivered - obs.Unique
+		obs.DuplicatesSuppressed = gst.Suppressed.Load()
+		obs.AppliedTwice = gst.AppliedTwice.Load()
+		obs.OutOfOrder = gst.Skipped.Load() + gst.Redelivered.Load()
+		obs.Effects = Effects{Applied: gst.Applied.Load(), Points: gst.Points.Load(), PointsExpected: gst.UniquePoints.Load()}
 		gs.Observed = obs
-		gs.Verdicts = Verdicts(gs.Predicted, obs.Figures, s.Tolerance, gs.FloorEvents)
+		gs.Predicted = predictDuplicates(r.Scenario, pred.Name, gs.Predicted, resentByTopic, wsets[pred.Name], pf)
+		gs.Verdicts = Verdicts(gs.Predicted.Figures, obs.Figures, s.Tolerance, gs.FloorEvents)
 		if complete {
 			gs.Verdicts["lost"] = verdict(obs.Lost == 0)
+			for k, v := range deliveryVerdicts(r.Scenario.Groups[pred.Name], gs.Predicted, obs) {
+				gs.Verdicts[k] = v
+			}
 		}
 		if gs.Expected != nil {
 			for k, v := range ExpectVerdicts(*gs.Expected, obs.Figures, s.Tolerance, gs.FloorEvents) {

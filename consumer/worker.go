@@ -2,7 +2,9 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/backlogbench/backlogbench/audit"
 	"github.com/backlogbench/backlogbench/event"
 )
 
@@ -27,23 +30,40 @@ func NewLatencyHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(latencyMin, latencyMax, latencySig)
 }
 
-// Stats is a group's shared state: what its workers processed, and per
-// partition the next offset to process, so a redelivery (after a
-// rebalance) is told apart from a first delivery. A partition is owned by
-// one worker at a time, so its entry needs no more than atomic loads and
-// stores.
+// Stats is a group's shared state: what its workers processed, per
+// event id (the audit) and per partition (the next offset to process, for
+// the contiguity check and the time lag), and the effects they applied. A
+// partition is owned by one worker at a time, so its entry needs no more
+// than atomic loads and stores.
 type Stats struct {
 	// Processed counts first deliveries: the unique events processed.
 	Processed atomic.Int64
-	// Delivered counts every record processed, redeliveries included.
+	// Delivered counts every record processed, duplicates included.
 	Delivered atomic.Int64
-	// Redelivered counts records at an offset already processed.
+	// Redelivered counts records at an offset the group had already
+	// processed (a rewind: after a rebalance or a crash).
 	Redelivered atomic.Int64
 	// Skipped counts offsets jumped over (a record never seen).
 	Skipped atomic.Int64
 	// Foreign counts records without backlogbench metadata.
 	Foreign atomic.Int64
+	// Suppressed counts duplicates the dedup store kept from being applied.
+	Suppressed atomic.Int64
+	// Applied counts effects applied; AppliedTwice those applied for an
+	// event whose effect was already applied.
+	Applied      atomic.Int64
+	AppliedTwice atomic.Int64
+	// Points is the sum of the points the applied effects added (loyalty);
+	// UniquePoints the sum over unique events, what it should be.
+	Points       atomic.Int64
+	UniquePoints atomic.Int64
 
+	// Audit records every delivery by event id.
+	Audit *audit.Log
+	// Dedup is the group's dedup store, nil when dedup is off.
+	Dedup *audit.Store
+
+	cfg  StatsConfig
 	next map[string][]atomic.Int64
 
 	mu       sync.Mutex
@@ -51,16 +71,34 @@ type Stats struct {
 	firstErr error
 }
 
-// NewStats returns the state of a group of workers reading topics, given
-// each topic's partition count.
-func NewStats(workers int, partitions map[string]int) *Stats {
-	s := &Stats{next: make(map[string][]atomic.Int64, len(partitions))}
-	for t, n := range partitions {
+// StatsConfig describes a group for its shared state.
+type StatsConfig struct {
+	// Workers is the most workers the group will have (faults that add a
+	// worker included).
+	Workers int
+	// Partitions maps each Kafka topic read to its partition count.
+	Partitions map[string]int
+	// Kinds gives each producer id's event kind (index: producer id).
+	Kinds []event.Kind
+	// Seed is the scenario seed the events' fields derive from.
+	Seed int64
+	// Dedup turns on the idempotent consumer's dedup store.
+	Dedup bool
+}
+
+// NewStats returns the shared state of a group.
+func NewStats(cfg StatsConfig) *Stats {
+	s := &Stats{cfg: cfg, next: make(map[string][]atomic.Int64, len(cfg.Partitions))}
+	for t, n := range cfg.Partitions {
 		s.next[t] = make([]atomic.Int64, n)
 	}
-	s.hists = make([]*hdrhistogram.Histogram, workers)
+	s.hists = make([]*hdrhistogram.Histogram, cfg.Workers)
 	for i := range s.hists {
 		s.hists[i] = NewLatencyHistogram()
+	}
+	s.Audit = audit.New(len(cfg.Kinds))
+	if cfg.Dedup {
+		s.Dedup = audit.NewStore(len(cfg.Kinds))
 	}
 	return s
 }
@@ -129,6 +167,51 @@ type WorkerConfig struct {
 	// OnAssigned, when set, is called with the worker's index and its
 	// whole assignment after every rebalance (possibly empty).
 	OnAssigned func(worker int, assigned map[string][]int32)
+	// Crash, when closed, makes the worker die on the spot: its
+	// connections drop and it neither commits nor leaves the group, so its
+	// partitions go to the others only after the session timeout and they
+	// reprocess what it had not committed. OnCrash is then called with the
+	// records it processed since its last commit: the most duplicates the
+	// crash can cause.
+	Crash   <-chan struct{}
+	OnCrash func(uncommitted int64)
+	// Leave, when closed, makes the worker leave the group cleanly:
+	// it commits what it processed and hands its partitions over.
+	Leave <-chan struct{}
+}
+
+// crashDialer dials the broker and can cut every connection it made, for
+// good: a crashed process.
+type crashDialer struct {
+	mu    sync.Mutex
+	d     net.Dialer
+	conns []net.Conn
+	dead  bool
+}
+
+var errCrashed = errors.New("worker crashed")
+
+func (c *crashDialer) dial(ctx context.Context, network, host string) (net.Conn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead {
+		return nil, errCrashed
+	}
+	conn, err := c.d.DialContext(ctx, network, host)
+	if err == nil {
+		c.conns = append(c.conns, conn)
+	}
+	return conn, err
+}
+
+func (c *crashDialer) crash() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dead = true
+	for _, conn := range c.conns {
+		_ = conn.Close()
+	}
+	c.conns = nil
 }
 
 // Run runs one worker until ctx is done. It joins the group, processes
@@ -140,8 +223,9 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		session = 6 * time.Second
 	}
 	var (
-		ownMu sync.Mutex
-		own   = map[string][]int32{}
+		ownMu       sync.Mutex
+		own         = map[string][]int32{}
+		sinceCommit atomic.Int64 // records processed since the last commit
 	)
 	report := func() {
 		if cfg.OnAssigned == nil {
@@ -155,8 +239,11 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		ownMu.Unlock()
 		cfg.OnAssigned(cfg.Index, cp)
 	}
+	dialer := &crashDialer{d: net.Dialer{Timeout: 3 * time.Second}}
+	var crashed atomic.Bool
 	opts := append([]kgo.Opt{}, cfg.Opts...)
 	opts = append(opts,
+		kgo.Dialer(dialer.dial),
 		kgo.ConsumerGroup(cfg.Group),
 		kgo.ConsumeTopics(cfg.Topics...),
 		kgo.Balancers(kgo.RangeBalancer()),
@@ -164,7 +251,9 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		kgo.SessionTimeout(session),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.AutoCommitMarks(),
-		kgo.AutoCommitInterval(time.Second),
+		// Commits are made explicitly (below) and on revoke; the background
+		// autocommit would only blur the crash bound.
+		kgo.AutoCommitInterval(time.Hour),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.FetchMinBytes(1),
 		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
@@ -176,8 +265,13 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			report()
 		}),
 		kgo.OnPartitionsRevoked(func(ctx context.Context, cl *kgo.Client, m map[string][]int32) {
+			if crashed.Load() {
+				return
+			}
 			if err := cl.CommitMarkedOffsets(ctx); err != nil && ctx.Err() == nil {
 				st.fail(fmt.Errorf("group %s worker %d: commit on revoke: %w", cfg.Group, cfg.Index, err))
+			} else if err == nil {
+				sinceCommit.Store(0)
 			}
 			ownMu.Lock()
 			for t, ps := range m {
@@ -220,10 +314,39 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		if !marked {
 			return
 		}
-		if err := cl.CommitMarkedOffsets(ctx); err != nil && ctx.Err() == nil {
-			st.fail(fmt.Errorf("group %s worker %d: commit: %w", cfg.Group, cfg.Index, err))
+		if err := cl.CommitMarkedOffsets(ctx); err != nil {
+			if ctx.Err() == nil {
+				st.fail(fmt.Errorf("group %s worker %d: commit: %w", cfg.Group, cfg.Index, err))
+			}
+		} else {
+			sinceCommit.Store(0)
 		}
 		marked, lastCommit = false, time.Now()
+	}
+
+	// A crash or a leave interrupts a blocked poll through pctx; the
+	// watcher goroutine ends with the worker.
+	pctx, interrupt := context.WithCancel(ctx)
+	defer interrupt()
+	var leaving atomic.Bool
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-orNever(cfg.Crash):
+			crashed.Store(true)
+			dialer.crash()
+			interrupt()
+		case <-orNever(cfg.Leave):
+			leaving.Store(true)
+			interrupt()
+		}
+	}()
+	die := func() error {
+		if cfg.OnCrash != nil {
+			cfg.OnCrash(sinceCommit.Load())
+		}
+		<-ctx.Done() // a dead member stays dead until the run ends
+		return nil
 	}
 
 	for {
@@ -231,7 +354,15 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		if idle {
 			commit()
 		}
-		fs := cl.PollRecords(ctx, maxPoll)
+		fs := cl.PollRecords(pctx, maxPoll)
+		if crashed.Load() {
+			return die()
+		}
+		if leaving.Load() {
+			commit()
+			cl.AllowRebalance()
+			return nil
+		}
 		if ctx.Err() != nil || fs.IsClientClosed() {
 			cl.AllowRebalance()
 			return nil
@@ -244,7 +375,8 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		}
 		stopped := false
 		fs.EachRecord(func(r *kgo.Record) {
-			if stopped {
+			if stopped || crashed.Load() || leaving.Load() {
+				stopped = true
 				return
 			}
 			due, ok := th.Due()
@@ -258,14 +390,23 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 				stopped = true
 				return
 			}
-			process(r, st, hist, &st.mu, speedup)
+			process(r, st, hist, speedup)
 			th.Take()
 			cl.MarkCommitRecords(r)
+			sinceCommit.Add(1)
 			marked = true
 			if time.Since(lastCommit) >= cfg.CommitEvery {
 				commit()
 			}
 		})
+		if crashed.Load() {
+			return die()
+		}
+		if leaving.Load() {
+			commit()
+			cl.AllowRebalance()
+			return nil
+		}
 		cl.AllowRebalance()
 		if stopped {
 			return nil
@@ -273,9 +414,19 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 	}
 }
 
-// process applies one record: the group's bookkeeping and the latency
-// from the event's intended send time, in scenario units.
-func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, mu *sync.Mutex, speedup float64) {
+// orNever returns c, or a channel that never closes when c is nil.
+func orNever(c <-chan struct{}) <-chan struct{} {
+	if c == nil {
+		return make(chan struct{})
+	}
+	return c
+}
+
+// process applies one record: the contiguity check on its partition, the
+// audit by event id, the effect (unless the dedup store has seen the
+// event), and the latency from the event's intended send time, in
+// scenario units. It reports whether the record was a first delivery.
+func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup float64) {
 	st.Delivered.Add(1)
 	if ps := st.next[r.Topic]; int(r.Partition) < len(ps) {
 		n := &ps[r.Partition]
@@ -287,7 +438,6 @@ func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, mu *sync.Mu
 				st.Skipped.Add(r.Offset - next)
 			}
 			n.Store(r.Offset + 1)
-			st.Processed.Add(1)
 		}
 	}
 	var m event.Meta
@@ -298,14 +448,29 @@ func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, mu *sync.Mu
 			break
 		}
 	}
-	if err != nil {
+	if err != nil || int(m.ProducerID) >= len(st.cfg.Kinds) {
 		st.Foreign.Add(1)
 		return
 	}
+	first := st.Audit.Deliver(m.ProducerID, m.Seq)
+	points := event.Points(st.cfg.Kinds[m.ProducerID], st.cfg.Seed, m.ProducerID, m.Seq)
+	if first {
+		st.Processed.Add(1)
+		st.UniquePoints.Add(points)
+	}
+	if st.Dedup != nil && !st.Dedup.FirstApply(m.ProducerID, m.Seq) {
+		st.Suppressed.Add(1)
+	} else {
+		st.Applied.Add(1)
+		st.Points.Add(points)
+		if !first {
+			st.AppliedTwice.Add(1)
+		}
+	}
 	lat := float64(time.Now().UnixNano()-m.IntendedNs) / 1e3 * speedup
-	mu.Lock()
+	st.mu.Lock()
 	_ = hist.RecordValue(max(int64(lat), latencyMin))
-	mu.Unlock()
+	st.mu.Unlock()
 }
 
 func without(have, drop []int32) []int32 {

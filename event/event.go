@@ -90,6 +90,26 @@ func mix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
+// fields returns the reproducible random bits of event (producer, seq).
+func fields(seed int64, producer uint32, seq uint64) uint64 {
+	return mix(uint64(seed)*0x100000001b3 ^ uint64(producer)<<40 ^ seq)
+}
+
+// Points returns the loyalty points of an order event: one per whole unit
+// of its amount, the same number its JSON carries. Clicks have none.
+func Points(k Kind, seed int64, producer uint32, seq uint64) int64 {
+	if k == Click {
+		return 0
+	}
+	return int64((500 + fields(seed, producer, seq)%20000) / 100)
+}
+
+// Uniform returns a reproducible number in [0, 1) for event (producer,
+// seq) and a purpose salt, for choices such as which events to resend.
+func Uniform(seed int64, producer uint32, seq uint64, salt uint64) float64 {
+	return float64(mix(fields(seed, producer, seq)^salt)>>11) / (1 << 53)
+}
+
 // AppendKey appends the event's record key: the order id for orders, the
 // session id for clicks.
 func AppendKey(b []byte, k Kind, producer string, seed int64, seq uint64) []byte {
@@ -108,7 +128,7 @@ func AppendKey(b []byte, k Kind, producer string, seed int64, seq uint64) []byte
 // points, page) are reproducible.
 func AppendJSON(b []byte, k Kind, producer string, seed int64, m Meta, size int) []byte {
 	start := len(b)
-	r := mix(uint64(seed)*0x100000001b3 ^ uint64(m.ProducerID)<<40 ^ m.Seq)
+	r := fields(seed, m.ProducerID, m.Seq)
 	b = append(b, `{"type":"`...)
 	if k == Click {
 		b = append(b, `click","id":"`...)

@@ -33,6 +33,10 @@ type Config struct {
 	Pacer Pacer
 	// Start is the wall time of scenario time 0.
 	Start time.Time
+	// Resend is the fraction of events sent a second time, right after
+	// the first, with the same id, key and payload: an upstream resend.
+	// Which events are resent follows from the seed.
+	Resend float64
 	// OnAck, when set, is called for every acknowledged event with its
 	// partition, offset and intended scenario send time in seconds. It is
 	// called from the client's callback goroutine, in offset order per
@@ -43,9 +47,15 @@ type Config struct {
 // Stats counts a producer's events. Its fields are safe to read at any
 // time.
 type Stats struct {
+	// Sent, Acked and Failed count the events (first sends).
 	Sent   atomic.Int64
 	Acked  atomic.Int64
 	Failed atomic.Int64
+	// Resent counts the resends made; ResentAcked and ResentFailed how
+	// they ended.
+	Resent       atomic.Int64
+	ResentAcked  atomic.Int64
+	ResentFailed atomic.Int64
 
 	errMu    sync.Mutex
 	firstErr error
@@ -95,14 +105,30 @@ func (s *Stats) fail(err error) {
 // connection ones: idempotent, acks=all (kgo's defaults), no linger so a
 // record leaves as soon as it is due, a buffer large enough that Produce
 // never blocks the open loop, and the even partitioner.
-func ClientOptions() []kgo.Opt {
-	return []kgo.Opt{
+//
+// With idempotent false the client retries a failed produce without
+// sequence numbers, so a produce the broker appended but answered with an
+// error is appended again: a duplicate.
+func ClientOptions(idempotent bool) []kgo.Opt {
+	opts := []kgo.Opt{
 		kgo.RecordPartitioner(EvenPartitioner()),
 		kgo.ProducerLinger(0),
 		kgo.MaxBufferedRecords(1 << 20),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordDeliveryTimeout(60 * time.Second),
 	}
+	if !idempotent {
+		opts = append(opts, kgo.DisableIdempotentWrite())
+	}
+	return opts
+}
+
+// resendSalt picks the resent events independently of the payload fields.
+const resendSalt = 0x7265_7365_6e64 // "resend"
+
+// Resends reports whether event seq of producer id is resent at fraction f.
+func Resends(seed int64, id uint32, seq uint64, f float64) bool {
+	return f > 0 && event.Uniform(seed, id, seq, resendSalt) < f
 }
 
 // EvenPartitioner places event number seq of a producer on partition
@@ -131,8 +157,9 @@ func EvenPartitioner() kgo.Partitioner {
 }
 
 type recBuf struct {
-	ctx context.Context // carries the recBuf itself, made once
-	rec kgo.Record
+	ctx    context.Context // carries the recBuf itself, made once
+	resend bool
+	rec    kgo.Record
 	hdr [event.HeaderLen]byte
 	buf []byte
 }
@@ -152,9 +179,18 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 
 	promise := func(r *kgo.Record, err error) {
 		rb := r.Context.Value(recKey{}).(*recBuf)
-		if err != nil {
+		switch {
+		case err != nil && rb.resend:
+			st.ResentFailed.Add(1) // a lost resend is not a lost event
+		case err != nil:
 			st.fail(fmt.Errorf("producer %s: %w", cfg.Name, err))
-		} else {
+		case rb.resend:
+			st.ResentAcked.Add(1)
+			if cfg.OnAck != nil {
+				m, _ := event.ParseHeader(rb.hdr[:])
+				cfg.OnAck(r.Partition, r.Offset, float64(m.ScenarioNs)/1e9)
+			}
+		default:
 			st.Acked.Add(1)
 			m, _ := event.ParseHeader(rb.hdr[:])
 			st.recordPublish(int64(float64(time.Now().UnixNano()-m.IntendedNs) / 1e3 * cfg.Pacer.speedup()))
@@ -205,7 +241,25 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 			Headers: append(rb.rec.Headers[:0], kgo.RecordHeader{Key: event.HeaderKey, Value: rb.hdr[:]}),
 			Context: rb.ctx,
 		}
+		rb.resend = false
 		st.Sent.Add(1)
+		if Resends(cfg.Seed, cfg.ID, sent, cfg.Resend) {
+			cp := pool.Get().(*recBuf)
+			cp.buf = append(cp.buf[:0], rb.buf...)
+			cp.hdr = rb.hdr
+			cp.resend = true
+			cp.rec = kgo.Record{
+				Topic:   cfg.Topic,
+				Key:     cp.buf[:keyLen],
+				Value:   cp.buf[keyLen:],
+				Headers: append(cp.rec.Headers[:0], kgo.RecordHeader{Key: event.HeaderKey, Value: cp.hdr[:]}),
+				Context: cp.ctx,
+			}
+			cl.Produce(ctx, &rb.rec, promise)
+			st.Resent.Add(1)
+			cl.Produce(ctx, &cp.rec, promise)
+			continue
+		}
 		cl.Produce(ctx, &rb.rec, promise)
 	}
 	// Wait for every acknowledgement; when stopping early give them a

@@ -28,14 +28,16 @@ const (
 // The keys of each level of the format, in the order YAML writes them, and
 // the keys reserved for later capabilities.
 var (
-	scenarioKeys     = []string{"name", "description", "seed", "topics", "producers", "groups", "expect", "tolerance"}
-	scenarioLater    = map[string]string{"faults": deliveryAudit, "critical_path": deeperModel}
+	scenarioKeys     = []string{"name", "description", "seed", "topics", "producers", "groups", "expect", "tolerance", "faults"}
+	scenarioLater    = map[string]string{"critical_path": deeperModel}
 	topicKeys        = []string{"partitions"}
-	producerKeys     = []string{"topic", "event", "size", "phases"}
-	producerLater    = map[string]string{"resend": deliveryAudit, "idempotent": deliveryAudit, "keys": deeperModel}
+	producerKeys     = []string{"topic", "event", "size", "phases", "resend", "idempotent"}
+	producerLater    = map[string]string{"keys": deeperModel}
 	ratePhaseKeys    = []string{"duration", "rate", "to"}
-	groupKeys        = []string{"topics", "workers", "capacity", "phases"}
-	groupLater       = map[string]string{"dedup": deliveryAudit, "delivery": deliveryAudit, "service": deeperModel}
+	groupKeys        = []string{"topics", "workers", "capacity", "phases", "dedup", "delivery"}
+	groupLater       = map[string]string{"service": deeperModel}
+	faultKeys        = []string{"at", "for", "action", "group", "topic", "fraction"}
+	faultActions     = []string{ProduceErrors, CrashWorker, AddWorker, RemoveWorker}
 	capPhaseKeys     = []string{"duration", "capacity"}
 	expectKeys       = []string{"events", "peak_backlog", "peak_at_s", "growth_rate", "drained_at_s"}
 	events           = []string{"order", "click"}
@@ -342,9 +344,10 @@ func (d *decoder) name(p pair, parent, what string) {
 // ref is a reference to a topic or group by name, checked once every name
 // is known.
 type ref struct {
-	name string
-	n    *yaml.Node
-	path string
+	name  string
+	n     *yaml.Node
+	path  string
+	group bool // a reference to a group rather than a topic
 }
 
 // groupRef is a group's topic references and workers, checked for idle
@@ -421,8 +424,33 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 		}
 	}
 
+	var faultRefs []ref
+	var faultLines []int
+	if p, ok := m["faults"]; ok && !isNull(p.v) {
+		items, _ := d.list(p.v, "faults")
+		for i, it := range items {
+			f, refs := d.fault(it, fmt.Sprintf("faults[%d]", i))
+			s.Faults = append(s.Faults, f)
+			faultRefs = append(faultRefs, refs...)
+			faultLines = append(faultLines, deref(it).Line)
+		}
+	}
+
 	// Cross references, checked only when the names they refer to could
 	// be read, so that one mistake does not cascade.
+	for _, r := range faultRefs {
+		switch {
+		case r.group && groupsKnown:
+			if _, ok := s.Groups[r.name]; !ok {
+				d.errorf(r.n.Line, r.path, "unknown group %q%s", clip(r.name), hint(r.name, s.GroupNames(), "groups"))
+			}
+		case !r.group && topicsKnown:
+			d.checkRef(r, s)
+		}
+	}
+	if groupsKnown {
+		d.checkFaults(s, faultLines)
+	}
 	if topicsKnown {
 		for _, r := range topicRefs {
 			d.checkRef(r, s)
@@ -448,6 +476,35 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 		}
 	}
 	return s
+}
+
+// checkFaults checks what a fault needs of its group: remove-worker
+// must leave at least one worker.
+func (d *decoder) checkFaults(s *Scenario, lines []int) {
+	workers := map[string]int{}
+	for name, g := range s.Groups {
+		workers[name] = g.Workers
+	}
+	order := make([]int, len(s.Faults))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return s.Faults[order[i]].At < s.Faults[order[j]].At })
+	for _, i := range order {
+		f := s.Faults[i]
+		if _, ok := workers[f.Group]; !ok {
+			continue
+		}
+		switch f.Action {
+		case AddWorker:
+			workers[f.Group]++
+		case RemoveWorker, CrashWorker:
+			workers[f.Group]--
+			if workers[f.Group] < 1 {
+				d.errorf(lines[i], fmt.Sprintf("faults[%d]", i), "%s at %v leaves group %s with no worker", f.Action, f.At, f.Group)
+			}
+		}
+	}
 }
 
 // checkRef reports a reference to an unknown topic.
@@ -503,7 +560,7 @@ func (d *decoder) topic(e pair, path string) Topic {
 }
 
 func (d *decoder) producer(e pair, path string) (Producer, *ref) {
-	p := Producer{Event: defaultEvent, Size: defaultSize}
+	p := Producer{Event: defaultEvent, Size: defaultSize, Idempotent: true}
 	m, ok := d.object(e.v, path, producerKeys, producerLater)
 	if !ok {
 		return p, nil
@@ -544,7 +601,29 @@ func (d *decoder) producer(e pair, path string) (Producer, *ref) {
 	} else {
 		d.errorf(e.k.Line, path, "missing phases")
 	}
+	if f, ok := m["resend"]; ok {
+		if v, ok := d.nonNegative(f.v, join(path, "resend")); ok {
+			if v > 1 {
+				d.errorf(deref(f.v).Line, join(path, "resend"), "must be a fraction between 0 and 1, got %v", v)
+			}
+			p.Resend = v
+		}
+	}
+	if f, ok := m["idempotent"]; ok {
+		p.Idempotent, _ = d.boolean(f.v, join(path, "idempotent"))
+	}
 	return p, r
+}
+
+// boolean decodes true or false.
+func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
+	n = deref(n)
+	var v bool
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&v) != nil {
+		d.typeError(n, path, "true or false")
+		return false, false
+	}
+	return v, true
 }
 
 func (d *decoder) ratePhase(n *yaml.Node, path string) RatePhase {
@@ -572,7 +651,7 @@ func (d *decoder) ratePhase(n *yaml.Node, path string) RatePhase {
 }
 
 func (d *decoder) group(e pair, path string) (Group, groupRef) {
-	g := Group{Workers: defaultWorkers}
+	g := Group{Workers: defaultWorkers, Delivery: AtLeastOnce}
 	r := groupRef{name: e.key, path: path}
 	m, ok := d.object(e.v, path, groupKeys, groupLater)
 	if !ok {
@@ -629,7 +708,97 @@ func (d *decoder) group(e pair, path string) (Group, groupRef) {
 			g.Phases = append(g.Phases, d.capacityPhase(it, fmt.Sprintf("%s.phases[%d]", path, i)))
 		}
 	}
+	if f, ok := m["dedup"]; ok {
+		g.Dedup, _ = d.boolean(f.v, join(path, "dedup"))
+	}
+	if f, ok := m["delivery"]; ok {
+		if v, ok := d.text(f.v, join(path, "delivery")); ok {
+			if v != AtLeastOnce && v != ExactlyOnce {
+				d.errorf(deref(f.v).Line, join(path, "delivery"), "must be %q or %q, got %q", AtLeastOnce, ExactlyOnce, clip(v))
+			}
+			g.Delivery = v
+		}
+	}
 	return g, r
+}
+
+// fault decodes one entry of faults; its references to groups and
+// topics are checked by the caller.
+func (d *decoder) fault(n *yaml.Node, path string) (Fault, []ref) {
+	var f Fault
+	var refs []ref
+	m, ok := d.object(n, path, faultKeys, nil)
+	if !ok {
+		return f, nil
+	}
+	line := deref(n).Line
+	if p, ok := m["at"]; ok {
+		if v, ok := d.text(p.v, join(path, "at")); ok {
+			if dur, err := time.ParseDuration(v); err != nil || dur < 0 {
+				d.errorf(deref(p.v).Line, join(path, "at"), "must be a duration ≥ 0 such as 90s or 4m, got %q", clip(v))
+			} else {
+				f.At = dur
+			}
+		}
+	} else {
+		d.errorf(line, path, "missing at")
+	}
+	if p, ok := m["action"]; ok {
+		if v, ok := d.text(p.v, join(path, "action")); ok {
+			if !slices.Contains(faultActions, v) {
+				d.errorf(deref(p.v).Line, join(path, "action"), "must be one of %s, got %q", strings.Join(faultActions, ", "), clip(v))
+			}
+			f.Action = v
+		}
+	} else {
+		d.errorf(line, path, "missing action")
+		return f, nil
+	}
+	if p, ok := m["for"]; ok {
+		f.For, _ = d.duration(p.v, join(path, "for"))
+	}
+	if p, ok := m["fraction"]; ok {
+		if v, ok := d.nonNegative(p.v, join(path, "fraction")); ok {
+			if v == 0 || v > 1 {
+				d.errorf(deref(p.v).Line, join(path, "fraction"), "must be more than 0 and at most 1, got %v", v)
+			}
+			f.Fraction = v
+		}
+	}
+	if p, ok := m["group"]; ok {
+		if v, ok := d.text(p.v, join(path, "group")); ok {
+			f.Group = v
+			refs = append(refs, ref{name: v, n: deref(p.v), path: join(path, "group"), group: true})
+		}
+	}
+	if p, ok := m["topic"]; ok {
+		if v, ok := d.text(p.v, join(path, "topic")); ok {
+			f.Topic = v
+			refs = append(refs, ref{name: v, n: deref(p.v), path: join(path, "topic")})
+		}
+	}
+	switch f.Action {
+	case ProduceErrors:
+		if _, ok := m["for"]; !ok {
+			d.errorf(line, path, "produce-errors needs for (how long the errors last)")
+		}
+		if _, ok := m["fraction"]; !ok {
+			d.errorf(line, path, "produce-errors needs fraction (the share of produce requests that fail after appending)")
+		}
+		if _, ok := m["group"]; ok {
+			d.errorf(m["group"].k.Line, join(path, "group"), "produce-errors applies to topics, not groups")
+		}
+	case CrashWorker, AddWorker, RemoveWorker:
+		if _, ok := m["group"]; !ok {
+			d.errorf(line, path, "%s needs group", f.Action)
+		}
+		for _, k := range []string{"for", "fraction", "topic"} {
+			if p, ok := m[k]; ok {
+				d.errorf(p.k.Line, join(path, k), "%s takes no %s", f.Action, k)
+			}
+		}
+	}
+	return f, refs
 }
 
 func (d *decoder) capacityPhase(n *yaml.Node, path string) CapacityPhase {

@@ -63,7 +63,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown nested key", with(t, "capacity: 250", "capacity: 250, worker: 4"),
 			`t.yaml:9: groups.email.worker: unknown key (did you mean "workers"?)`},
 		{"unknown key far from any", base + "colour: blue\n",
-			`t.yaml:10: colour: unknown key (known keys: name, description, seed, topics, producers, groups, expect, tolerance)`},
+			`t.yaml:10: colour: unknown key (known keys: name, description, seed, topics, producers, groups, expect, tolerance, faults)`},
 		{"string for number", with(t, "rate: 100", "rate: fast"),
 			`t.yaml:7: producers.orders.phases[0].rate: must be a number, got "fast"`},
 		{"quoted number", with(t, "rate: 100", `rate: "100"`),
@@ -122,12 +122,24 @@ func TestParseErrors(t *testing.T) {
 			`t.yaml:9: groups.email.phases[0].capacity: must be ≥ 0, got -1`},
 		{"zero workers", with(t, "capacity: 250", "capacity: 250, workers: 0"),
 			`t.yaml:9: groups.email.workers: must be ≥ 1, got 0`},
-		{"unsupported group key", with(t, "capacity: 250", "capacity: 250, dedup: true"),
-			`t.yaml:9: groups.email.dedup: not supported yet (the delivery audit)`},
+		{"unsupported group key", with(t, "capacity: 250", "capacity: 250, service: {dist: exponential}"),
+			`t.yaml:9: groups.email.service: not supported yet (the deeper model)`},
+		{"dedup not a bool", with(t, "capacity: 250", "capacity: 250, dedup: yes please"),
+			`t.yaml:9: groups.email.dedup: must be true or false, got "yes please"`},
+		{"bad delivery", with(t, "capacity: 250", "capacity: 250, delivery: twice"),
+			`t.yaml:9: groups.email.delivery: must be "at-least-once" or "exactly-once", got "twice"`},
+		{"resend over 1", with(t, "topic: orders", "topic: orders\n    resend: 2"),
+			`t.yaml:6: producers.orders.resend: must be a fraction between 0 and 1, got 2`},
 		{"unsupported producer key", with(t, "topic: orders", "topic: orders\n    keys: 1000"),
 			`t.yaml:6: producers.orders.keys: not supported yet (the deeper model)`},
-		{"unsupported top-level key", base + "faults:\n  - {at: 4m, action: crash-worker, group: email}\n",
-			`t.yaml:10: faults: not supported yet (the delivery audit)`},
+		{"crash of the last worker", base + "faults:\n  - {at: 4m, action: crash-worker, group: email}\n",
+			`t.yaml:11: faults[0]: crash-worker at 4m0s leaves group email with no worker`},
+		{"fault on an unknown group", base + "faults:\n  - {at: 4m, action: add-worker, group: emial}\n",
+			`t.yaml:11: faults[0].group: unknown group "emial" (did you mean "email"?)`},
+		{"unknown fault action", base + "faults:\n  - {at: 4m, action: explode, group: email}\n",
+			`t.yaml:11: faults[0].action: must be one of produce-errors, crash-worker, add-worker, remove-worker, got "explode"`},
+		{"produce-errors without fraction", base + "faults:\n  - {at: 4m, for: 10s, action: produce-errors}\n",
+			`t.yaml:11: faults[0]: produce-errors needs fraction (the share of produce requests that fail after appending)`},
 		{"critical path", base + "critical_path: true\n",
 			`t.yaml:10: critical_path: not supported yet (the deeper model)`},
 		{"tolerance too large", base + "tolerance: 150%\n",
@@ -155,7 +167,7 @@ func TestParseErrors(t *testing.T) {
 		{"only comments", "# nothing yet\n",
 			`t.yaml:1: empty scenario: it needs topics, producers and groups`},
 		{"not a mapping", "- orders\n- clicks\n",
-			`t.yaml:1: a scenario must be a mapping of keys (name, description, seed, topics, producers, groups, expect, tolerance), got a list`},
+			`t.yaml:1: a scenario must be a mapping of keys (name, description, seed, topics, producers, groups, expect, tolerance, faults), got a list`},
 		{"bad name", with(t, "email:", "e/mail:"),
 			`t.yaml:9: groups.e/mail: bad group name: use only letters, digits, '.', '_' and '-'`},
 		{"empty name", with(t, "email:", `"":`),
@@ -197,7 +209,7 @@ func TestParseErrorsSortedByLine(t *testing.T) {
 	want := []string{
 		"t.yaml:2: topics.orders.partitions: must be ≥ 1, got 0",
 		"t.yaml:9: groups.email.capacity: must be ≥ 0, got -1",
-		"t.yaml:10: colour: unknown key (known keys: name, description, seed, topics, producers, groups, expect, tolerance)",
+		"t.yaml:10: colour: unknown key (known keys: name, description, seed, topics, producers, groups, expect, tolerance, faults)",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("errors =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -257,8 +269,8 @@ func TestParseDefaults(t *testing.T) {
 		Name:      "t",
 		Seed:      1,
 		Topics:    map[string]Topic{"orders": {Partitions: 12}},
-		Producers: map[string]Producer{"orders": {Topic: "orders", Event: "order", Size: 512, Phases: []RatePhase{{Duration: 10 * time.Minute, Rate: 100}}}},
-		Groups:    map[string]Group{"email": {Topics: []string{"orders"}, Workers: 1, Capacity: 250}},
+		Producers: map[string]Producer{"orders": {Topic: "orders", Event: "order", Size: 512, Phases: []RatePhase{{Duration: 10 * time.Minute, Rate: 100}}, Idempotent: true}},
+		Groups:    map[string]Group{"email": {Topics: []string{"orders"}, Workers: 1, Capacity: 250, Delivery: AtLeastOnce}},
 		Tolerance: 0.02,
 		File:      "dir/sub/t.yaml",
 	}
@@ -285,7 +297,7 @@ func TestParseValues(t *testing.T) {
 		}},
 		{"float rate", with(t, "rate: 100", "rate: 12.5"), func(s *Scenario) (any, any) { return s.Producers["orders"].Phases[0].Rate, 12.5 }},
 		{"capacity phases", with(t, "capacity: 250", "phases: [{duration: 90s, capacity: 10}]"), func(s *Scenario) (any, any) {
-			return s.Groups["email"], Group{Topics: []string{"orders"}, Workers: 1, Phases: []CapacityPhase{{Duration: 90 * time.Second, Capacity: 10}}}
+			return s.Groups["email"], Group{Topics: []string{"orders"}, Workers: 1, Phases: []CapacityPhase{{Duration: 90 * time.Second, Capacity: 10}}, Delivery: AtLeastOnce}
 		}},
 		{"expect", base + "expect:\n  email: {events: 60000, drained_at_s: 0}\n", func(s *Scenario) (any, any) {
 			return s.Expect, map[string]Expect{"email": {Events: f(60000), DrainedAtS: f(0)}}

@@ -49,6 +49,12 @@ func (s *Scenario) YAML() ([]byte, error) {
 			phases.Content = append(phases.Content, m)
 		}
 		add(n, "phases", phases)
+		if p.Resend > 0 {
+			add(n, "resend", number(p.Resend))
+		}
+		if !p.Idempotent {
+			add(n, "idempotent", boolean(false))
+		}
 		add(producers, name, n)
 	}
 	add(root, "producers", producers)
@@ -75,6 +81,12 @@ func (s *Scenario) YAML() ([]byte, error) {
 			}
 			add(n, "phases", phases)
 		}
+		if g.Dedup {
+			add(n, "dedup", boolean(true))
+		}
+		if g.Delivery != "" && g.Delivery != AtLeastOnce {
+			add(n, "delivery", str(g.Delivery))
+		}
 		add(groups, name, n)
 	}
 	add(root, "groups", groups)
@@ -94,6 +106,28 @@ func (s *Scenario) YAML() ([]byte, error) {
 		add(root, "expect", expect)
 	}
 	add(root, "tolerance", tolerance(s.Tolerance))
+	if len(s.Faults) > 0 {
+		faults := sequence(false)
+		for _, f := range s.Faults {
+			m := mapping(true)
+			add(m, "at", duration(f.At))
+			if f.For > 0 {
+				add(m, "for", duration(f.For))
+			}
+			add(m, "action", str(f.Action))
+			if f.Group != "" {
+				add(m, "group", str(f.Group))
+			}
+			if f.Topic != "" {
+				add(m, "topic", str(f.Topic))
+			}
+			if f.Fraction > 0 {
+				add(m, "fraction", number(f.Fraction))
+			}
+			faults.Content = append(faults.Content, m)
+		}
+		add(root, "faults", faults)
+	}
 
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -105,6 +139,10 @@ func (s *Scenario) YAML() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+func boolean(v bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v)}
 }
 
 func mapping(flow bool) *yaml.Node {

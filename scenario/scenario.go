@@ -31,6 +31,8 @@ type Scenario struct {
 	// Tolerance is the relative tolerance of a verdict, as a fraction
 	// (0.02 for "2%"). The default is 0.02.
 	Tolerance float64 `yaml:"tolerance"`
+	// Faults are injected during the run, each at its scenario time.
+	Faults []Fault `yaml:"faults,omitempty"`
 
 	// File is the file the scenario was read from, or "preset:NAME".
 	File string `yaml:"-"`
@@ -56,6 +58,13 @@ type Producer struct {
 	// Phases are played in order from scenario time 0; after the last
 	// phase the producer stops.
 	Phases []RatePhase `yaml:"phases"`
+	// Resend is the fraction of events sent a second time with the same id
+	// (an upstream resend), chosen reproducibly from the seed. The default
+	// is 0.
+	Resend float64 `yaml:"resend,omitempty"`
+	// Idempotent makes the producer idempotent, so a retried produce is
+	// never appended twice. The default is true.
+	Idempotent bool `yaml:"idempotent"`
 }
 
 // RatePhase is one phase of a producer: Rate events/s for Duration, or a
@@ -88,6 +97,45 @@ type Group struct {
 	// Phases, when set, give the capacity over time instead of Capacity;
 	// after the last phase its capacity holds.
 	Phases []CapacityPhase `yaml:"phases,omitempty"`
+	// Dedup makes the group an idempotent consumer: a dedup store keyed by
+	// event id, shared by its workers, keeps a duplicate from being applied.
+	Dedup bool `yaml:"dedup,omitempty"`
+	// Delivery is "at-least-once" (the default: commit after processing) or
+	// "exactly-once" (a transaction per batch that produces the effects to
+	// an output topic and commits the offsets together).
+	Delivery string `yaml:"delivery"`
+}
+
+// The delivery modes of a group.
+const (
+	AtLeastOnce = "at-least-once"
+	ExactlyOnce = "exactly-once"
+)
+
+// The fault actions.
+const (
+	ProduceErrors = "produce-errors"
+	CrashWorker   = "crash-worker"
+	AddWorker     = "add-worker"
+	RemoveWorker  = "remove-worker"
+)
+
+// Fault is one fault injected during a run.
+type Fault struct {
+	// At is the scenario time the fault starts.
+	At time.Duration `yaml:"at"`
+	// For is how long a produce-errors fault lasts.
+	For time.Duration `yaml:"for,omitempty"`
+	// Action is produce-errors, crash-worker, add-worker or remove-worker.
+	Action string `yaml:"action"`
+	// Group is the group a worker fault applies to.
+	Group string `yaml:"group,omitempty"`
+	// Topic limits produce-errors to one topic; "" means every topic.
+	Topic string `yaml:"topic,omitempty"`
+	// Fraction is the share of produce requests a produce-errors fault
+	// answers with an error after appending (NOT_ENOUGH_REPLICAS_AFTER_APPEND),
+	// so the client retries and, without idempotence, appends twice.
+	Fraction float64 `yaml:"fraction,omitempty"`
 }
 
 // CapacityPhase is one phase of a group's capacity.

@@ -1,0 +1,525 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// The charts are drawn with gonum.org/v1/plot: SVG for the HTML pages
+// (inlined, so a page needs nothing else), PNG for backlog.png. Both are
+// deterministic for the same data.
+
+// palette colours series: the first colour is the prediction, the second
+// the observation; overview and compare charts take one per group or run.
+var palette = []color.Color{
+	rgb(0x1f77b4), rgb(0xff7f0e), rgb(0x2ca02c), rgb(0xd62728), rgb(0x9467bd),
+	rgb(0x8c564b), rgb(0xe377c2), rgb(0x7f7f7f), rgb(0xbcbd22), rgb(0x17becf),
+}
+
+var (
+	predColor = palette[0]
+	obsColor  = palette[1]
+	grey      = rgb(0x888888)
+)
+
+func rgb(x uint32) color.Color {
+	return color.RGBA{R: uint8(x >> 16), G: uint8(x >> 8), B: uint8(x), A: 0xff}
+}
+
+// maxPoints bounds the points a chart draws per series; longer series are
+// thinned (keeping the peak) so that pages stay small.
+const maxPoints = 400
+
+// sansFont is the charts' typeface. Browsers without Liberation Sans fall
+// back to Arial or Helvetica, which have the same metrics.
+var sansFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+
+// newPlot returns a plot with the report's fonts and a light grid.
+func newPlot(title, xLabel, yLabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = font.From(sansFont, 11)
+	p.Title.Padding = vg.Points(6)
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = font.From(sansFont, 9)
+		a.Tick.Label.Font = font.From(sansFont, 8)
+		a.Tick.Marker = numTicks{}
+		a.Padding = vg.Points(2)
+	}
+	p.Legend.TextStyle.Font = font.From(sansFont, 8)
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), vg.Points(-4)
+	p.Legend.ThumbnailWidth = vg.Points(18)
+	g := plotter.NewGrid()
+	g.Vertical.Color, g.Horizontal.Color = rgb(0xe6e6e6), rgb(0xe6e6e6)
+	g.Vertical.Width, g.Horizontal.Width = vg.Points(0.5), vg.Points(0.5)
+	p.Add(g)
+	return p
+}
+
+// numTicks are gonum's default ticks labelled with thousands separators.
+type numTicks struct{}
+
+func (numTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = tickLabel(ts[i].Value)
+		}
+	}
+	return ts
+}
+
+func tickLabel(v float64) string {
+	if math.Abs(v) < 1e-9 {
+		return "0"
+	}
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return groupDigits(strconv.FormatFloat(v, 'f', 0, 64))
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// timeAxis maps scenario seconds to the unit of a chart's x axis: minutes
+// for runs longer than five minutes, seconds otherwise.
+type timeAxis struct {
+	div   float64
+	label string
+}
+
+func timeAxisFor(end float64) timeAxis {
+	if end > 300 {
+		return timeAxis{60, "scenario time (min)"}
+	}
+	return timeAxis{1, "scenario time (s)"}
+}
+
+// xy builds plot points from t (scenario seconds) and y, leaving out
+// NaN and infinite values.
+func (ta timeAxis) xy(t, y []float64) plotter.XYs {
+	out := make(plotter.XYs, 0, len(t))
+	for i := range t {
+		if i >= len(y) || !finite(t[i]) || !finite(y[i]) {
+			continue
+		}
+		out = append(out, plotter.XY{X: t[i] / ta.div, Y: y[i]})
+	}
+	return out
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// thin keeps at most maxPoints points: every k-th, plus the highest one,
+// so that a peak is never thinned away.
+func thin(pts plotter.XYs) plotter.XYs {
+	if len(pts) <= maxPoints {
+		return pts
+	}
+	k := (len(pts) + maxPoints - 1) / maxPoints
+	peak := 0
+	for i, p := range pts {
+		if p.Y > pts[peak].Y {
+			peak = i
+		}
+	}
+	out := make(plotter.XYs, 0, maxPoints+1)
+	for i, p := range pts {
+		if i%k == 0 || i == peak || i == len(pts)-1 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// smooth averages pts over buckets so that at most maxPoints remain: rates
+// are noisy from one tick to the next.
+func smooth(pts plotter.XYs) plotter.XYs {
+	if len(pts) <= maxPoints {
+		return pts
+	}
+	k := (len(pts) + maxPoints - 1) / maxPoints
+	out := make(plotter.XYs, 0, maxPoints)
+	for i := 0; i < len(pts); i += k {
+		j := min(i+k, len(pts))
+		var sx, sy float64
+		for _, p := range pts[i:j] {
+			sx += p.X
+			sy += p.Y
+		}
+		n := float64(j - i)
+		out = append(out, plotter.XY{X: sx / n, Y: sy / n})
+	}
+	return out
+}
+
+func lineStyle(c color.Color, width float64, dashed bool) draw.LineStyle {
+	ls := draw.LineStyle{Color: c, Width: vg.Points(width)}
+	if dashed {
+		ls.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	}
+	return ls
+}
+
+// addLine adds a line (nothing for no points) with a legend entry when
+// name is set.
+func addLine(p *plot.Plot, pts plotter.XYs, name string, ls draw.LineStyle) {
+	if len(pts) == 0 {
+		return
+	}
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return // no finite points
+	}
+	l.LineStyle = ls
+	p.Add(l)
+	if name != "" {
+		p.Legend.Add(name, l)
+	}
+}
+
+// addPoints adds a scatter of small dots.
+func addPoints(p *plot.Plot, pts plotter.XYs, name string, c color.Color, radius float64) *plotter.Scatter {
+	if len(pts) == 0 {
+		return nil
+	}
+	s, err := plotter.NewScatter(pts)
+	if err != nil {
+		return nil
+	}
+	s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(radius), Shape: draw.CircleGlyph{}}
+	p.Add(s)
+	if name != "" {
+		p.Legend.Add(name, s)
+	}
+	return s
+}
+
+// floorY makes the y axis start at 0 and reach at least top, so that a
+// flat zero series still gets a readable axis.
+func floorY(p *plot.Plot, top float64) {
+	p.Y.Min = 0
+	if !(p.Y.Max >= top) {
+		p.Y.Max = top
+	}
+}
+
+// column returns the named column of the run's timeseries, or nil.
+func (r *Run) column(name string) []float64 {
+	c, _ := r.Series.Column(name)
+	return c
+}
+
+// predictedBacklog returns the predicted backlog curve of a group over
+// [0, end]: from the model when the scenario parsed (exact corners),
+// otherwise the stored predicted_backlog column.
+func (r *Run) predictedBacklog(group string, ta timeAxis, end float64) plotter.XYs {
+	pred, ok := r.Predictions[group]
+	if !ok {
+		return ta.xy(r.Series.T, r.column(group+".predicted_backlog"))
+	}
+	ts := gridTimes(end, 600)
+	for _, pc := range pred.Curve.Pieces {
+		for _, t := range []float64{pc.T0, pc.T1} {
+			if t > 0 && t < end {
+				ts = append(ts, t)
+			}
+		}
+	}
+	if pred.PeakAtS > 0 && pred.PeakAtS < end {
+		ts = append(ts, pred.PeakAtS)
+	}
+	sort.Float64s(ts)
+	ys := make([]float64, len(ts))
+	for i, t := range ts {
+		ys[i] = pred.Curve.Backlog(t)
+	}
+	return ta.xy(ts, ys)
+}
+
+// predictedTimeLag returns the predicted age of a group's oldest
+// unprocessed event over [0, end]: with A(t) the events received by t and
+// B(t) the predicted backlog, the oldest unprocessed event is number
+// A(t) − B(t), received at s with A(s) = A(t) − B(t) (FIFO), so the lag is
+// t − s. Nil without a parsed scenario.
+func (r *Run) predictedTimeLag(group string, ta timeAxis, end float64) plotter.XYs {
+	pred, ok := r.Predictions[group]
+	if !ok || r.Scenario == nil {
+		return nil
+	}
+	ins := r.Scenario.Inputs(r.Scenario.Groups[group])
+	arrived := func(t float64) float64 {
+		var n float64
+		for _, in := range ins {
+			n += in.Count(t)
+		}
+		return n
+	}
+	ts := gridTimes(end, 300)
+	ys := make([]float64, len(ts))
+	for i, t := range ts {
+		b := pred.Curve.Backlog(t)
+		if b < 0.5 {
+			continue
+		}
+		head := arrived(t) - b
+		lo, hi := 0.0, t
+		for range 50 {
+			mid := (lo + hi) / 2
+			if arrived(mid) > head {
+				hi = mid
+			} else {
+				lo = mid
+			}
+		}
+		ys[i] = t - hi
+	}
+	return ta.xy(ts, ys)
+}
+
+// gridTimes returns n+1 evenly spaced times over [0, end].
+func gridTimes(end float64, n int) []float64 {
+	ts := make([]float64, 0, n+1)
+	for i := 0; i <= n; i++ {
+		ts = append(ts, end*float64(i)/float64(n))
+	}
+	return ts
+}
+
+// backlogChart is a group's backlog over scenario time: the prediction as
+// a line, the observed backlog as points, and the offset lag (what an
+// operator's lag dashboard shows) as a thin dashed line.
+func (r *Run) backlogChart(group string) *plot.Plot {
+	end := r.End()
+	ta := timeAxisFor(end)
+	p := newPlot(group+": backlog", ta.label, "events")
+	addLine(p, thin(r.predictedBacklog(group, ta, end)), "predicted", lineStyle(predColor, 1.6, false))
+	addPoints(p, thin(ta.xy(r.Series.T, r.column(group+".backlog"))), "observed", obsColor, 1.3)
+	addLine(p, thin(ta.xy(r.Series.T, r.column(group+".offset_lag"))), "offset lag", lineStyle(grey, 0.8, true))
+	floorY(p, 10)
+	p.X.Min = 0
+	return p
+}
+
+// timeLagChart is a group's time lag: the age of its oldest unprocessed
+// event, observed and predicted.
+func (r *Run) timeLagChart(group string) *plot.Plot {
+	end := r.End()
+	ta := timeAxisFor(end)
+	p := newPlot(group+": time lag", ta.label, "seconds (scenario)")
+	addLine(p, thin(r.predictedTimeLag(group, ta, end)), "predicted", lineStyle(predColor, 1.4, true))
+	addLine(p, thin(ta.xy(r.Series.T, r.column(group+".time_lag_s"))), "observed", lineStyle(obsColor, 1.2, false))
+	floorY(p, 1)
+	p.X.Min = 0
+	return p
+}
+
+// ratesChart is a group's input rate (acked on its topics), processed
+// rate and effective capacity, in events per scenario second.
+func (r *Run) ratesChart(group string) *plot.Plot {
+	end := r.End()
+	ta := timeAxisFor(end)
+	p := newPlot(group+": rates", ta.label, "events/s")
+	if r.Scenario != nil {
+		if g, ok := r.Scenario.Groups[group]; ok {
+			capy := r.Scenario.EffectiveCapacity(g)
+			addLine(p, scheduleXY(ta, capy.Rate, capy.Breakpoints(), end), "capacity", lineStyle(predColor, 1.4, true))
+			// Input: the acked rates of the producers on the group's topics.
+			in := make([]float64, r.Series.Len())
+			found := false
+			for _, name := range r.Scenario.ProducerNames() {
+				if !contains(g.Topics, r.Scenario.Producers[name].Topic) {
+					continue
+				}
+				if c := r.column(name + ".acked_rate"); c != nil {
+					found = true
+					for i := range in {
+						in[i] += c[i]
+					}
+				}
+			}
+			if found {
+				addLine(p, smooth(ta.xy(r.Series.T, in)), "input (acked)", lineStyle(grey, 1, false))
+			}
+		}
+	}
+	addLine(p, smooth(ta.xy(r.Series.T, r.column(group+".processed_rate"))), "processed", lineStyle(obsColor, 1.2, false))
+	floorY(p, 1)
+	p.X.Min = 0
+	return p
+}
+
+// producersChart is every producer's acked rate beside its schedule.
+func (r *Run) producersChart() *plot.Plot {
+	end := r.End()
+	ta := timeAxisFor(end)
+	p := newPlot("producers: acked rate", ta.label, "events/s")
+	for i, name := range r.Producers() {
+		c := palette[(i+2)%len(palette)]
+		if r.Scenario != nil {
+			if pr, ok := r.Scenario.Producers[name]; ok {
+				s := pr.Schedule()
+				addLine(p, scheduleXY(ta, s.Rate, s.Breakpoints(), end), name+" scheduled", lineStyle(c, 1.2, true))
+			}
+		}
+		addLine(p, smooth(ta.xy(r.Series.T, r.column(name+".acked_rate"))), name+" acked", lineStyle(c, 1, false))
+	}
+	floorY(p, 1)
+	p.X.Min = 0
+	return p
+}
+
+// scheduleXY draws a piecewise-linear rate schedule over [0, end]
+// exactly: at each breakpoint, the rate just before it and the rate from
+// it on, joined by straight lines.
+func scheduleXY(ta timeAxis, rate func(float64) float64, bps []float64, end float64) plotter.XYs {
+	ts := []float64{0}
+	for _, b := range bps {
+		if b > 0 && b < end {
+			ts = append(ts, b)
+		}
+	}
+	ts = append(ts, end)
+	var out plotter.XYs
+	for i, t := range ts {
+		if i > 0 {
+			out = append(out, plotter.XY{X: t / ta.div, Y: rate(t - 1e-9*max(1, t))})
+		}
+		if i < len(ts)-1 {
+			out = append(out, plotter.XY{X: t / ta.div, Y: rate(t)})
+		}
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// latencyChart is a group's end-to-end latency percentile distribution,
+// HdrHistogram style: the x axis is 1/(1−q) on a log scale, labelled in
+// percentiles.
+func (r *Run) latencyChart(group string) *plot.Plot {
+	p := newPlot(group+": latency by percentile", "percentile", "latency (ms, scenario)")
+	var pts plotter.XYs
+	for _, pc := range r.Latency[group] {
+		if pc.Quantile >= 1 {
+			continue
+		}
+		pts = append(pts, plotter.XY{X: 1 / (1 - pc.Quantile), Y: pc.ValueMs})
+	}
+	addLine(p, pts, "", lineStyle(obsColor, 1.4, false))
+	addPoints(p, pts, "", obsColor, 1.2)
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = percentileTicks{}
+	p.X.Min = 1
+	if len(pts) > 0 {
+		p.X.Max = max(pts[len(pts)-1].X, 10)
+	} else {
+		p.X.Max = 100
+	}
+	floorY(p, 1)
+	return p
+}
+
+// percentileTicks label 1/(1−q) = 1, 10, 100, … as 0%, 90%, 99%, ….
+type percentileTicks struct{}
+
+func (percentileTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	labels := []string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"}
+	for i, v := 0, 1.0; i < len(labels) && v <= hi*1.0001; i, v = i+1, v*10 {
+		if v >= lo {
+			ts = append(ts, plot.Tick{Value: v, Label: labels[i]})
+		}
+	}
+	return ts
+}
+
+// overviewChart is every group's backlog on one chart: predictions as
+// lines, observations as points, one colour per group. It is backlog.png.
+func (r *Run) overviewChart() *plot.Plot {
+	end := r.End()
+	ta := timeAxisFor(end)
+	p := newPlot(fmt.Sprintf("%s: backlog per group, predicted (lines) and observed (points)", r.Summary.Scenario), ta.label, "backlog (events)")
+	for i, g := range r.Groups() {
+		c := palette[i%len(palette)]
+		l := r.predictedBacklog(g, ta, end)
+		addLine(p, thin(l), "", lineStyle(c, 1.5, false))
+		s := addPoints(p, thin(ta.xy(r.Series.T, r.column(g+".backlog"))), "", c, 1.2)
+		var thumbs []plot.Thumbnailer
+		if ln, err := plotter.NewLine(plotter.XYs{{}}); err == nil {
+			ln.LineStyle = lineStyle(c, 1.5, false)
+			thumbs = append(thumbs, ln)
+		}
+		if s != nil {
+			thumbs = append(thumbs, s)
+		}
+		p.Legend.Add(g, thumbs...)
+	}
+	floorY(p, 10)
+	p.X.Min = 0
+	return p
+}
+
+// Chart sizes.
+var (
+	wideW, wideH   = vg.Points(560), vg.Points(250)
+	smallW, smallH = vg.Points(400), vg.Points(250)
+	overW, overH   = vg.Points(720), vg.Points(300)
+)
+
+// svgOf renders a plot as an SVG fragment for inlining in a page: without
+// the XML prolog, with a class and an accessible title.
+func svgOf(p *plot.Plot, w, h vg.Length) (string, error) {
+	c := vgsvg.New(w, h)
+	p.Draw(draw.New(c))
+	var b bytes.Buffer
+	if _, err := c.WriteTo(&b); err != nil {
+		return "", err
+	}
+	s := b.String()
+	if i := strings.Index(s, "<svg"); i >= 0 {
+		s = s[i:]
+	}
+	title := "<title>" + htmlEscape(p.Title.Text) + "</title>\n"
+	if i := strings.Index(s, ">\n"); i >= 0 {
+		s = s[:i+2] + title + s[i+2:]
+	}
+	return s, nil
+}
+
+// pngOf renders a plot as a PNG at dpi.
+func pngOf(p *plot.Plot, w, h vg.Length, dpi int) ([]byte, error) {
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
+	p.Draw(draw.New(c))
+	var b bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func htmlEscape(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
+	return r.Replace(s)
+}
