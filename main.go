@@ -22,9 +22,10 @@ import (
 
 // Exit statuses.
 const (
-	exitOK      = 0
-	exitFailure = 1 // a run failed, or --check found a failing verdict
-	exitUsage   = 2 // bad flags, arguments or scenario
+	exitOK         = 0
+	exitFailure    = 1 // a run failed, or --check found a failing verdict
+	exitUsage      = 2 // bad flags, arguments or scenario
+	exitInfeasible = 3 // plan: no capacity meets a group's target
 )
 
 // usageError marks an error in the command line.
@@ -37,6 +38,9 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // errCheckFailed is returned by run --check when a verdict failed.
 var errCheckFailed = errors.New("a verdict failed")
 
+// errInfeasible is returned by plan when no capacity meets a target.
+var errInfeasible = errors.New("no capacity meets the target")
+
 type command struct {
 	name, summary string
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
@@ -45,6 +49,7 @@ type command struct {
 var commands = []command{
 	{"run", "play a scenario on a broker and compare it with the prediction", runCmd},
 	{"predict", "predict every group's backlog from a scenario", predictCmd},
+	{"plan", "the least capacity, workers and partitions that meet a backlog or lag target", planCmd},
 	{"broker", "serve the embedded broker for other clients (kcat, ...)", brokerCmd},
 	{"report", "render a run folder's reports again from its stored data", reportCmd},
 	{"compare", "compare two or more runs side by side", compareCmd},
@@ -79,6 +84,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		case errors.Is(err, errCheckFailed):
 			fmt.Fprintln(stderr, "backlogbench:", err)
 			return exitFailure
+		case errors.Is(err, errInfeasible):
+			fmt.Fprintln(stderr, "backlogbench:", err)
+			return exitInfeasible
 		case errors.As(err, new(usageError)), errors.Is(err, scenario.ErrInvalid):
 			fmt.Fprintln(stderr, "backlogbench:", err)
 			return exitUsage

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/backlogbench/backlogbench/bench"
 	"github.com/backlogbench/backlogbench/scenario"
@@ -13,8 +16,29 @@ import (
 
 // predictOutput is `predict --format json`.
 type predictOutput struct {
-	Scenario string                   `json:"scenario"`
-	Groups   map[string]bench.Figures `json:"groups"`
+	Scenario     string                  `json:"scenario"`
+	Groups       map[string]groupPredict `json:"groups"`
+	CriticalPath *criticalPathOutput     `json:"critical_path,omitempty"`
+}
+
+// groupPredict is one group in `predict --format json`: its figures, the
+// predicted latency (scenario ms) and largest time lag (s, null when some
+// event is never processed).
+type groupPredict struct {
+	bench.Figures
+	LatencyMs   bench.PredictedLatency `json:"latency_ms"`
+	MaxTimeLagS *float64               `json:"max_time_lag_s"`
+}
+
+// criticalPathOutput is the critical path in `predict --format json`.
+type criticalPathOutput struct {
+	Sync              []string `json:"sync"`
+	SyncLatencyMs     float64  `json:"sync_latency_ms"`
+	SyncAvailability  float64  `json:"sync_availability"`
+	Kept              []string `json:"kept"`
+	Moved             []string `json:"moved"`
+	AsyncLatencyMs    float64  `json:"async_latency_ms"`
+	AsyncAvailability float64  `json:"async_availability"`
 }
 
 func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,27 +61,67 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	preds := bench.Predict(sc)
+	cp := bench.CriticalPath(sc)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	if *format == "json" {
-		out := predictOutput{Scenario: sc.Name, Groups: map[string]bench.Figures{}}
+		out := predictOutput{Scenario: sc.Name, Groups: map[string]groupPredict{}}
 		for _, p := range preds {
-			out.Groups[p.Name] = p.Figures()
+			gp := groupPredict{Figures: p.Figures(), LatencyMs: bench.PredictedLatency{P50: p.Latency.P50 * 1000, P99: p.Latency.P99 * 1000, Method: p.Latency.Method}}
+			if !math.IsInf(p.MaxTimeLagS, 1) {
+				m := p.MaxTimeLagS
+				gp.MaxTimeLagS = &m
+			}
+			out.Groups[p.Name] = gp
+		}
+		if cp != nil {
+			out.CriticalPath = &criticalPathOutput{
+				Sync: cp.Sync.Steps, SyncLatencyMs: ms(cp.Sync.Latency), SyncAvailability: cp.Sync.Availability,
+				Kept: cp.Async.Steps, Moved: cp.Moved, AsyncLatencyMs: ms(cp.Async.Latency), AsyncAvailability: cp.Async.Availability,
+			}
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "group\tworkers\tevents\tpeak backlog\tpeak at\tgrowth/s\tdrained at\t\n")
+	fmt.Fprintf(tw, "group\tworkers\tevents\tpeak backlog\tpeak at\tgrowth/s\tdrained at\tmax lag\tlatency p50\tp99\tby\t\n")
 	for _, p := range preds {
 		g := sc.Groups[p.Name]
 		drained := "never"
 		if f := p.Figures(); f.DrainedAtS != nil {
 			drained = clock(*f.DrainedAtS)
 		}
-		fmt.Fprintf(tw, "%s\t%d (%d active)\t%.0f\t%.0f\t%s\t%.2f\t%s\t\n",
-			p.Name, g.Workers, p.ActiveWorkers, p.Events, p.PeakBacklog, clock(p.PeakAtS), p.GrowthRate, drained)
+		lag := "never"
+		if !math.IsInf(p.MaxTimeLagS, 1) {
+			lag = fmt.Sprintf("%.1f s", p.MaxTimeLagS)
+		}
+		fmt.Fprintf(tw, "%s\t%d (%d active)\t%.0f\t%.0f\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n",
+			p.Name, g.Workers, p.ActiveWorkers, p.Events, p.PeakBacklog, clock(p.PeakAtS), p.GrowthRate, drained, lag,
+			latency(p.Latency.P50), latency(p.Latency.P99), p.Latency.Method)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if cp != nil {
+		fmt.Fprintf(stdout, "\ncritical path, all sync:  %s = %g ms, availability %s\n", strings.Join(cp.Sync.Steps, " + "), ms(cp.Sync.Latency), bench.Percent(cp.Sync.Availability))
+		if len(cp.Moved) > 0 {
+			fmt.Fprintf(stdout, "critical path, async:     %s + publish = %g ms + publish, availability %s (and the broker's); %s off the path\n",
+				strings.Join(cp.Async.Steps, " + "), ms(cp.Async.Latency), bench.Percent(cp.Async.Availability), strings.Join(cp.Moved, ", "))
+			fmt.Fprintln(stdout, "                          (run measures the publish latency)")
+		}
+	}
+	return nil
+}
+
+// latency formats a latency in seconds for the table.
+func latency(s float64) string {
+	switch {
+	case math.IsInf(s, 1):
+		return "never"
+	case s < 1:
+		return fmt.Sprintf("%.0f ms", s*1000)
+	}
+	return fmt.Sprintf("%.1f s", s)
 }
 
 // clock formats scenario seconds as m:ss.

@@ -5,11 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/backlogbench/backlogbench/bench"
+	"github.com/backlogbench/backlogbench/metrics"
+	"github.com/backlogbench/backlogbench/progress"
+	"github.com/backlogbench/backlogbench/report"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
@@ -22,6 +29,7 @@ type runOptions struct {
 	drainTimeout time.Duration
 	prefix       string
 	quiet        bool
+	metricsAddr  string
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,7 +41,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&o.check, "check", false, "exit 1 when a verdict fails")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 0, "wall time to wait for the groups to drain after the producers finish (default: predicted drain + 30s)")
 	fs.StringVar(&o.prefix, "prefix", "", "topic and group name prefix (default bb-<run id>-, unique per run)")
-	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress (bar on a terminal, plain lines otherwise)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics during the run, e.g. :9464")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -49,6 +58,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if o.drainTimeout < 0 {
 		return usagef("--drain-timeout: must be ≥ 0, got %v", o.drainTimeout)
+	}
+	if o.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
+			return usagef("--metrics-addr: want [host]:port, got %q", o.metricsAddr)
+		}
 	}
 	for _, b := range o.brokers {
 		if _, _, ok := strings.Cut(b, ":"); !ok || strings.HasPrefix(b, ":") || strings.HasSuffix(b, ":") {
@@ -69,9 +83,6 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Prefix:       o.prefix,
 		DrainTimeout: o.drainTimeout,
 	}
-	if !o.quiet {
-		cfg.Log = stderr
-	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -86,15 +97,53 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintf(stderr, "running %s on %s at ×%g (about %s of wall time)\n", sc.Name, broker, o.speedup,
 		(time.Duration(sc.End() / o.speedup * float64(time.Second))).Round(time.Second))
 
+	// Live views: the metrics endpoint and the progress display, both fed
+	// from the sampler's OnSample hook without blocking it.
+	var observers []func(bench.Sample)
+	if o.metricsAddr != "" {
+		label := "embedded"
+		if len(o.brokers) > 0 {
+			label = strings.Join(o.brokers, ",")
+		}
+		col := metrics.NewCollector(sc, label)
+		srv, err := metrics.Serve(o.metricsAddr, col.Handler())
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		defer srv.Close()
+		fmt.Fprintf(stderr, "metrics: http://%s/metrics\n", srv.Addr())
+		observers = append(observers, col.Observe)
+	}
+	var display *progress.Display
+	if !o.quiet {
+		display = progress.New(stderr, sc, progress.Options{Terminal: isTerminal(stderr), Speedup: o.speedup})
+		observers = append(observers, display.Observe)
+	}
+	if len(observers) > 0 {
+		cfg.OnSample = func(s bench.Sample) {
+			for _, f := range observers {
+				f(s)
+			}
+		}
+	}
+
 	res, runErr := bench.Run(ctx, cfg)
+	if display != nil {
+		display.Close()
+	}
 	if res == nil {
 		return runErr
 	}
 	if err := bench.Write(out, res); err != nil {
 		return errors.Join(runErr, fmt.Errorf("write results: %w", err))
 	}
+	// report.md, report.html and backlog.png, from the files just written:
+	// the same bytes `backlogbench report` renders later.
+	if _, err := report.Render(out); err != nil {
+		return errors.Join(runErr, fmt.Errorf("render the report: %w", err))
+	}
 	bench.RenderTable(stdout, &res.Summary)
-	fmt.Fprintf(stdout, "results: %s\n", out)
+	fmt.Fprintf(stdout, "results: %s (open %s)\n", out, filepath.Join(out, "report.html"))
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
 			return fmt.Errorf("interrupted; what was measured is in %s", out)
@@ -105,4 +154,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errCheckFailed
 	}
 	return nil
+}
+
+// isTerminal reports whether w is a terminal, where progress is drawn as
+// a live bar rather than plain lines.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -290,4 +290,3 @@ func crashSession(sc *scenario.Scenario, group string) time.Duration {
 	}
 	return 0
 }
-

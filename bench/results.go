@@ -59,8 +59,9 @@ func Write(dir string, r *Result) error {
 // WriteTimeseries writes one CSV row per sample: the scenario time, per
 // producer the events acked and the acked rate, and per group the unique
 // events processed, the processed rate, the exact backlog, the predicted
-// backlog, the offset lag (empty before the first reading) and the time
-// lag.
+// backlog, the offset lag (empty before the first reading), the time lag
+// and the predicted time lag (the fluid FIFO age of the oldest unprocessed
+// event).
 func WriteTimeseries(w io.Writer, r *Result) error {
 	cw := csv.NewWriter(w)
 	prods := r.Scenario.ProducerNames()
@@ -70,7 +71,7 @@ func WriteTimeseries(w io.Writer, r *Result) error {
 		head = append(head, p+".acked", p+".acked_rate")
 	}
 	for _, g := range groups {
-		head = append(head, g+".processed", g+".processed_rate", g+".backlog", g+".predicted_backlog", g+".offset_lag", g+".time_lag_s")
+		head = append(head, g+".processed", g+".processed_rate", g+".backlog", g+".predicted_backlog", g+".offset_lag", g+".time_lag_s", g+".predicted_time_lag_s")
 	}
 	if err := cw.Write(head); err != nil {
 		return err
@@ -108,7 +109,7 @@ func WriteTimeseries(w io.Writer, r *Result) error {
 			if g.OffsetLag >= 0 {
 				lag = i64(g.OffsetLag)
 			}
-			row = append(row, i64(g.Processed), rate(g.Processed, before), i64(g.Backlog), f(g.Predicted, 1), lag, f(g.TimeLag, 3))
+			row = append(row, i64(g.Processed), rate(g.Processed, before), i64(g.Backlog), f(g.Predicted, 1), lag, f(g.TimeLag, 3), f(r.Predictions[i].TimeLag(s.T), 3))
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -232,6 +233,7 @@ func Rows(s *Summary) [][]string {
 		if v, ok := gs.Verdicts["lost"]; ok {
 			rows = append(rows, []string{g, "lost", "0", fmtNum(float64(gs.Observed.Lost)), "", v})
 		}
+		rows = append(rows, latencyRows(g, gs)...)
 		rows = append(rows, deliveryRows(g, gs)...)
 	}
 	return rows
@@ -259,7 +261,10 @@ func deliveryRows(g string, gs GroupSummary) [][]string {
 	}
 	if v, ok := gs.Verdicts["applied_twice"]; ok {
 		want := n(o.DuplicatesDelivered)
-		if o.DuplicatesSuppressed > 0 || gs.Verdicts["duplicates_suppressed"] != "" {
+		switch {
+		case gs.Delivery == "exactly-once":
+			want = n(gs.Predicted.DuplicatesUpstream)
+		case gs.Dedup:
 			want = "0"
 		}
 		rows = append(rows, []string{g, "applied_twice", want, n(o.AppliedTwice), "", v})
@@ -307,6 +312,7 @@ func RenderTable(w io.Writer, s *Summary) {
 		fmt.Fprintf(w, "%s: latency p50 %s ms, p99 %s ms, max %s ms; max offset lag %s; max time lag %.1f s; redelivered %d\n",
 			g, fmtNum(o.LatencyMs.P50), fmtNum(o.LatencyMs.P99), fmtNum(o.LatencyMs.Max), fmtNum(float64(o.MaxOffsetLag)), o.MaxTimeLagS, o.Redelivered)
 	}
+	renderCriticalPath(w, s)
 	for _, n := range s.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
@@ -357,6 +363,10 @@ func RenderMarkdown(w io.Writer, s *Summary) {
 		o := s.Groups[g].Observed
 		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d (%d) |\n", g, o.Delivered, o.Unique, o.DuplicatesDelivered,
 			o.DuplicatesSuppressed, o.AppliedTwice, o.Lost, o.OutOfOrder, o.Effects.Applied, o.Effects.Points, o.Effects.PointsExpected)
+	}
+	if s.CriticalPath != nil {
+		fmt.Fprintf(w, "\n## Critical path\n\n")
+		renderCriticalPath(w, s)
 	}
 	if len(s.Notes) > 0 {
 		fmt.Fprintf(w, "\n## Notes\n\n")

@@ -184,6 +184,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		topicIDs[r.ID] = t
 		logs[t] = newAckLog(n)
 	}
+	// An exactly-once group writes its effects to a topic of its own.
+	effectsTopic := func(group string) string { return phys(group + ".effects") }
+	for _, name := range sc.GroupNames() {
+		if sc.Groups[name].Delivery != scenario.ExactlyOnce {
+			continue
+		}
+		r, err := adm.CreateTopic(ctx, 1, rf, nil, effectsTopic(name))
+		if err == nil {
+			err = r.Err
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create topic %s: %w", effectsTopic(name), err)
+		}
+	}
 
 	// State shared with the workers and producers.
 	groups := sc.GroupNames()
@@ -206,7 +220,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			parts[phys(t)] = sc.Topics[t].Partitions
 		}
 		mw := maxWorkers(sc, name)
-		gstats[i] = consumer.NewStats(consumer.StatsConfig{Workers: mw, Partitions: parts, Kinds: kinds, Seed: sc.Seed, Dedup: g.Dedup})
+		gstats[i] = consumer.NewStats(consumer.StatsConfig{Workers: mw, Partitions: parts, Kinds: kinds, Seed: sc.Seed,
+			Dedup: g.Dedup && g.Delivery != scenario.ExactlyOnce, ExactlyOnce: g.Delivery == scenario.ExactlyOnce})
 		assign[i] = newAssignment(mw, cfg.Prefix)
 		wsets[name] = newWorkerSet(mw, g.Workers)
 	}
@@ -229,20 +244,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			topics = append(topics, phys(t))
 		}
 		perWorker := g.CapacitySchedule().Scaled(1 / float64(g.Workers))
-		maxCap := 0.0
-		for _, sg := range perWorker.Segments() {
-			maxCap = max(maxCap, sg.From)
-		}
 		ws := wsets[name]
 		wc := consumer.WorkerConfig{
 			Group:          phys(name),
 			Topics:         topics,
 			Index:          w,
-			Throttle:       consumer.Throttle{Capacity: perWorker},
+			Throttle:       workerThrottle(sc, name, w, perWorker),
 			Start:          start,
 			Speedup:        cfg.Speedup,
 			CommitEvery:    max(cfg.wall(0.2), 5*time.Millisecond),
-			MaxPoll:        int(math.Ceil(maxCap * 0.25)),
+			MaxPoll:        maxPoll(g),
 			SessionTimeout: crashSession(sc, name),
 			Opts:           base,
 			OnAssigned:     assign[gi].set,
@@ -251,8 +262,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			Leave:          ws.leave[w],
 		}
 		st := gstats[gi]
+		eos := g.Delivery == scenario.ExactlyOnce
 		eg.Go(func() error {
-			err := consumer.Run(consCtx, wc, st)
+			var err error
+			if eos {
+				err = consumer.RunExactlyOnce(consCtx, wc, st, effectsTopic(name))
+			} else {
+				err = consumer.Run(consCtx, wc, st)
+			}
 			assign[gi].set(w, nil) // a worker that is gone holds nothing
 			return err
 		})
@@ -273,13 +290,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for gi, name := range groups {
 		res.Summary.Groups[name] = withAssignment(res.Summary.Groups[name], assign[gi].snapshot())
 	}
+	preds = res.reassign(sc) // from the assignment the groups got
 
 	// Producers, from scenario time 0.
 	t0 := time.Now().Add(20 * time.Millisecond)
 	startNs.Store(t0.UnixNano())
 	clients := make([]*kgo.Client, len(prods))
 	for i := range prods {
-		cl, err := kgo.NewClient(append(append([]kgo.Opt{}, base...), producer.ClientOptions(sc.Producers[prods[i]].Idempotent)...)...)
+		cl, err := kgo.NewClient(append(append([]kgo.Opt{}, base...), producerOptions(sc, prods[i])...)...)
 		if err != nil {
 			stopConsumers()
 			_ = eg.Wait()
@@ -296,15 +314,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		kind, _ := event.ParseKind(p.Event)
 		lg := logs[p.Topic]
 		pc := producer.Config{
-			Name:  name,
-			ID:    uint32(i + 1),
-			Topic: phys(p.Topic),
-			Kind:  kind,
-			Size:  p.Size,
-			Seed:  sc.Seed,
-			Pacer: producer.Pacer{Schedule: p.Schedule(), Speedup: cfg.Speedup},
+			Name:   name,
+			ID:     uint32(i + 1),
+			Topic:  phys(p.Topic),
+			Kind:   kind,
+			Size:   p.Size,
+			Seed:   sc.Seed,
+			Pacer:  producer.Pacer{Schedule: p.Schedule(), Speedup: cfg.Speedup},
 			Start:  t0,
 			Resend: p.Resend,
+			Keys:   producerKeys(sc, name),
 			OnAck:  lg.add,
 		}
 		st, cl := pstats[i], clients[i]
@@ -390,6 +409,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		runErr = err
 	}
 	res.Samples = smp.samples
+	effects := map[string]committedEffects{}
+	for _, name := range groups {
+		if sc.Groups[name].Delivery != scenario.ExactlyOnce || !complete {
+			continue
+		}
+		e, err := readEffects(ctx, base, adm, effectsTopic(name), len(kinds))
+		if err != nil {
+			res.Summary.Notes = append(res.Summary.Notes, err.Error())
+			continue
+		}
+		effects[name] = e
+	}
 	for gi, name := range groups {
 		res.Latency[name] = &LatencyHistogram{gstats[gi].Latency()}
 		if err := gstats[gi].Err(); err != nil {
@@ -403,8 +434,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Summary.Notes = append(res.Summary.Notes, faultNotes...)
 	res.Summary.WallS = time.Since(wallStart).Seconds()
-	res.finish(complete && runErr == nil, pstats, gstats, wsets, pf)
+	res.finish(complete && runErr == nil, pstats, gstats, wsets, pf, effects)
 	return res, runErr
+}
+
+// maxPoll is the most records a worker of g takes per poll: a quarter of a
+// scenario-second of its largest capacity, so a batch (and, exactly once,
+// a transaction) never holds a rebalance up for long.
+func maxPoll(g scenario.Group) int {
+	c := g.Capacity
+	for _, ph := range g.Phases {
+		c = max(c, ph.Capacity)
+	}
+	return max(1, int(math.Ceil(c/float64(g.Workers)*0.25)))
 }
 
 // defaultDrainTimeout is the compressed time from the end of production to

@@ -98,7 +98,7 @@ func (s *sampler) take() {
 	// event as missing from the acked ones.
 	for i := range s.groups {
 		smp.Groups[i].Processed = s.gstats[i].Processed.Load()
-		smp.Groups[i].Duplicates = s.gstats[i].Redelivered.Load()
+		smp.Groups[i].Duplicates = s.gstats[i].Delivered.Load() - s.gstats[i].Foreign.Load() - smp.Groups[i].Processed
 	}
 	for i := range s.prods {
 		smp.Acked[i] = s.pstats[i].Acked.Load()
@@ -151,7 +151,7 @@ func (s *sampler) drained() bool {
 	acked := make([]int64, len(s.prods))
 	procs := make([]int64, len(s.groups))
 	for i := range s.groups {
-		procs[i] = s.gstats[i].Processed.Load()
+		procs[i] = s.gstats[i].Done()
 	}
 	for i := range s.prods {
 		acked[i] = s.pstats[i].Acked.Load()

@@ -4,7 +4,10 @@
 // processed (at-least-once).
 package consumer
 
-import "github.com/backlogbench/backlogbench/rate"
+import (
+	"github.com/backlogbench/backlogbench/model"
+	"github.com/backlogbench/backlogbench/rate"
+)
 
 // DefaultCredit is how many records an idle worker may bank: enough to
 // absorb scheduling noise, small enough that an idle server does not bank
@@ -20,32 +23,79 @@ const DefaultCredit = 2
 // and had to wait for records) has next raised to C(now) − credit, so it
 // keeps at most credit records of banked capacity. Throttle is a pure
 // state machine over scenario time: it never reads a clock.
+//
+// With a Service distribution each record takes a random amount of
+// capacity S (mean 1, so the worker's capacity is unchanged), drawn from
+// the seed and the record's number: the worker is a single server with
+// service times S/μ. A record then counts as processed when its service
+// ends, C(t) = next + S, so the latency measured is the time in system
+// (waiting plus service), and an idle worker banks no credit by default:
+// its next record's service starts when the record arrives.
 type Throttle struct {
 	// Capacity is the worker's capacity over scenario time, in records/s.
 	Capacity rate.Schedule
 	// Credit is the most records an idle worker may bank. The default (0)
-	// is DefaultCredit.
+	// is DefaultCredit, or none with a Service; a negative Credit is none.
 	Credit float64
+	// Service, when its Dist is set, draws each record's service time in
+	// units of the mean; Seed makes the draws reproducible.
+	Service model.Service
+	Seed    uint64
 
 	next float64
+	k    uint64 // records taken
+}
+
+// random reports whether records take random service times.
+func (t *Throttle) random() bool { return t.Service.Dist != "" }
+
+// service returns the service time of the next record, in records of
+// capacity: 1, or its draw.
+func (t *Throttle) service() float64 {
+	if !t.random() {
+		return 1
+	}
+	x := t.Seed ^ (t.k+1)*0x9e3779b97f4a7c15
+	u1 := float64(splitmix(x)>>11) / (1 << 53)
+	u2 := float64(splitmix(x^0xd1b54a32d192ed03)>>11) / (1 << 53)
+	return t.Service.Sample(u1, u2)
 }
 
 // Due returns the scenario time at which the next record may be
 // processed, and false when the capacity never allows it (a capacity of 0
-// for ever).
-func (t *Throttle) Due() (float64, bool) { return t.Capacity.TimeOf(t.next) }
+// for ever). With a Service it is when the record's service ends.
+func (t *Throttle) Due() (float64, bool) {
+	if !t.random() {
+		return t.Capacity.TimeOf(t.next)
+	}
+	return t.Capacity.TimeOf(t.next + t.service())
+}
 
 // Take accounts for one processed record.
-func (t *Throttle) Take() { t.next++ }
+func (t *Throttle) Take() {
+	t.next += t.service()
+	t.k++
+}
 
 // Idle tells the throttle that the worker had nothing to process until
 // scenario time now: banked capacity beyond the credit is dropped.
 func (t *Throttle) Idle(now float64) {
 	credit := t.Credit
-	if credit <= 0 {
+	switch {
+	case credit < 0, credit == 0 && t.random():
+		credit = 0
+	case credit == 0:
 		credit = DefaultCredit
 	}
 	if c := t.Capacity.Count(now) - credit; c > t.next {
 		t.next = c
 	}
+}
+
+// splitmix is splitmix64's finaliser: a well-spread hash of x.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }

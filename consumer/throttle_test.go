@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/backlogbench/backlogbench/model"
 	"github.com/backlogbench/backlogbench/rate"
 )
 
@@ -74,5 +75,50 @@ func TestThrottleOutage(t *testing.T) {
 	}
 	if _, ok := stopped.Due(); ok {
 		t.Error("a capacity of 0 for ever should never be due")
+	}
+}
+
+func TestThrottleService(t *testing.T) {
+	exp := model.Service{Dist: model.Exponential, CV: 1}
+	// Constant service: a record is processed when its service ends, one
+	// unit after the previous one ended.
+	th := Throttle{Capacity: forever(10), Service: model.Service{Dist: model.Constant}}
+	for k := range 3 {
+		due, ok := th.Due()
+		if want := float64(k+1) / 10; !ok || math.Abs(due-want) > 1e-12 {
+			t.Fatalf("constant: record %d due at %v, want %v", k, due, want)
+		}
+		th.Take()
+	}
+	// Exponential: the draws average 1 and are reproducible from the seed.
+	a := Throttle{Capacity: forever(1), Service: exp, Seed: 7}
+	b := Throttle{Capacity: forever(1), Service: exp, Seed: 7}
+	c := Throttle{Capacity: forever(1), Service: exp, Seed: 8}
+	const n = 100_000
+	same := true
+	for range n {
+		da, _ := a.Due()
+		db, _ := b.Due()
+		dc, _ := c.Due()
+		if da != db {
+			t.Fatal("the same seed drew different service times")
+		}
+		same = same && da == dc
+		a.Take()
+		b.Take()
+		c.Take()
+	}
+	if same {
+		t.Error("different seeds drew the same service times")
+	}
+	if mean := a.next / n; math.Abs(mean-1) > 0.02 {
+		t.Errorf("mean service time %v, want 1", mean)
+	}
+	// An idle worker banks nothing: its next record's service starts now.
+	idle := Throttle{Capacity: forever(10), Service: exp, Seed: 1}
+	idle.Idle(50)
+	s := idle.service()
+	if due, _ := idle.Due(); math.Abs(due-(50+s/10)) > 1e-9 {
+		t.Errorf("after idling until 50 s, due at %v, want %v", due, 50+s/10)
 	}
 }

@@ -62,6 +62,9 @@ type Stats struct {
 	Audit *audit.Log
 	// Dedup is the group's dedup store, nil when dedup is off.
 	Dedup *audit.Store
+	// Committed records, for an exactly-once group, the events whose
+	// effects were committed in a transaction (nil otherwise).
+	Committed *audit.Log
 
 	cfg  StatsConfig
 	next map[string][]atomic.Int64
@@ -84,6 +87,9 @@ type StatsConfig struct {
 	Seed int64
 	// Dedup turns on the idempotent consumer's dedup store.
 	Dedup bool
+	// ExactlyOnce marks a group whose effects are committed in
+	// transactions.
+	ExactlyOnce bool
 }
 
 // NewStats returns the shared state of a group.
@@ -100,7 +106,19 @@ func NewStats(cfg StatsConfig) *Stats {
 	if cfg.Dedup {
 		s.Dedup = audit.NewStore(len(cfg.Kinds))
 	}
+	if cfg.ExactlyOnce {
+		s.Committed = audit.New(len(cfg.Kinds))
+	}
 	return s
+}
+
+// Done returns the unique events the group has finished: processed, or
+// for an exactly-once group, committed.
+func (s *Stats) Done() int64 {
+	if s.Committed != nil {
+		return s.Committed.Unique()
+	}
+	return s.Processed.Load()
 }
 
 // Next returns the next offset the group has to process in the partition:
@@ -214,71 +232,184 @@ func (c *crashDialer) crash() {
 	c.conns = nil
 }
 
-// Run runs one worker until ctx is done. It joins the group, processes
-// every record it is assigned at its throttled pace, counts into st and
-// commits what it processed, leaving the group on return.
-func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
-	session := cfg.SessionTimeout
+// member is what both delivery modes share: the group options, the
+// crash-able connections, the assignment it reports, and the throttled
+// wait before each record.
+type member struct {
+	cfg     WorkerConfig
+	st      *Stats
+	dialer  *crashDialer
+	crashed atomic.Bool
+	leaving atomic.Bool
+	// sinceCommit counts the records processed since the last commit:
+	// what a crash would leave to be redelivered.
+	sinceCommit atomic.Int64
+
+	ownMu sync.Mutex
+	own   map[string][]int32
+
+	th      Throttle
+	speedup float64
+	timer   *time.Timer
+}
+
+func newMember(cfg WorkerConfig, st *Stats) *member {
+	m := &member{cfg: cfg, st: st, dialer: &crashDialer{d: net.Dialer{Timeout: 3 * time.Second}},
+		own: map[string][]int32{}, th: cfg.Throttle, speedup: cfg.Speedup}
+	if m.speedup <= 0 {
+		m.speedup = 1
+	}
+	m.timer = time.NewTimer(time.Hour)
+	m.timer.Stop()
+	return m
+}
+
+func (m *member) errorf(format string, args ...any) {
+	m.st.fail(fmt.Errorf("group %s worker %d: "+format, append([]any{m.cfg.Group, m.cfg.Index}, args...)...))
+}
+
+// report sends the member's whole assignment to OnAssigned.
+func (m *member) report() {
+	if m.cfg.OnAssigned == nil {
+		return
+	}
+	m.ownMu.Lock()
+	cp := make(map[string][]int32, len(m.own))
+	for t, ps := range m.own {
+		cp[t] = append([]int32(nil), ps...)
+	}
+	m.ownMu.Unlock()
+	m.cfg.OnAssigned(m.cfg.Index, cp)
+}
+
+func (m *member) assigned(a map[string][]int32) {
+	m.ownMu.Lock()
+	for t, ps := range a {
+		m.own[t] = append(m.own[t], ps...)
+	}
+	m.ownMu.Unlock()
+	m.report()
+}
+
+func (m *member) revoked(r map[string][]int32) {
+	m.ownMu.Lock()
+	for t, ps := range r {
+		m.own[t] = without(m.own[t], ps)
+	}
+	m.ownMu.Unlock()
+	m.report()
+}
+
+// groupOpts are the options of a group member: connections through the
+// crash-able dialer, the range balancer (an even share of each topic's
+// partitions per member), fast heartbeats so joining takes milliseconds,
+// reading from the start of the run's fresh topics, and fetches answered
+// as soon as one record is there.
+func (m *member) groupOpts() []kgo.Opt {
+	session := m.cfg.SessionTimeout
 	if session <= 0 {
 		session = 6 * time.Second
 	}
-	var (
-		ownMu       sync.Mutex
-		own         = map[string][]int32{}
-		sinceCommit atomic.Int64 // records processed since the last commit
-	)
-	report := func() {
-		if cfg.OnAssigned == nil {
-			return
-		}
-		ownMu.Lock()
-		cp := make(map[string][]int32, len(own))
-		for t, ps := range own {
-			cp[t] = append([]int32(nil), ps...)
-		}
-		ownMu.Unlock()
-		cfg.OnAssigned(cfg.Index, cp)
-	}
-	dialer := &crashDialer{d: net.Dialer{Timeout: 3 * time.Second}}
-	var crashed atomic.Bool
-	opts := append([]kgo.Opt{}, cfg.Opts...)
-	opts = append(opts,
-		kgo.Dialer(dialer.dial),
-		kgo.ConsumerGroup(cfg.Group),
-		kgo.ConsumeTopics(cfg.Topics...),
+	return append(append([]kgo.Opt{}, m.cfg.Opts...),
+		kgo.Dialer(m.dialer.dial),
+		kgo.ConsumerGroup(m.cfg.Group),
+		kgo.ConsumeTopics(m.cfg.Topics...),
 		kgo.Balancers(kgo.RangeBalancer()),
 		kgo.HeartbeatInterval(100*time.Millisecond),
 		kgo.SessionTimeout(session),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMinBytes(1),
+	)
+}
+
+// watch interrupts a blocked poll (through the returned context) when the
+// member crashes or is told to leave. The watching goroutine ends when
+// the returned stop function is called.
+func (m *member) watch(ctx context.Context) (context.Context, func()) {
+	pctx, interrupt := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-pctx.Done():
+		case <-orNever(m.cfg.Crash):
+			m.crashed.Store(true)
+			m.dialer.crash()
+			interrupt()
+		case <-orNever(m.cfg.Leave):
+			m.leaving.Store(true)
+			interrupt()
+		}
+	}()
+	return pctx, interrupt
+}
+
+// scenarioNow is the scenario time now.
+func (m *member) scenarioNow() float64 {
+	return time.Since(m.cfg.Start()).Seconds() * m.speedup
+}
+
+// await waits until the throttle lets the next record be processed; false
+// when the worker must stop instead (ctx done, crash, leave, or a capacity
+// of 0 for ever).
+func (m *member) await(ctx context.Context) bool {
+	if m.crashed.Load() || m.leaving.Load() {
+		return false
+	}
+	due, ok := m.th.Due()
+	if !ok {
+		<-ctx.Done() // no capacity, ever: hold the records
+		return false
+	}
+	d := time.Until(m.cfg.Start().Add(time.Duration(due / m.speedup * 1e9)))
+	if d <= 20*time.Microsecond {
+		return true
+	}
+	m.timer.Reset(d)
+	select {
+	case <-ctx.Done():
+		m.timer.Stop()
+		return false
+	case <-m.timer.C:
+		return !m.crashed.Load() && !m.leaving.Load()
+	}
+}
+
+// die reports a crash and stays dead until the run ends.
+func (m *member) die(ctx context.Context, allow func()) error {
+	if m.cfg.OnCrash != nil {
+		m.cfg.OnCrash(m.sinceCommit.Load())
+	}
+	// Let the client's own rebalance machinery run (it can reach no
+	// broker); Close would otherwise wait for it for ever.
+	allow()
+	<-ctx.Done()
+	return nil
+}
+
+// Run runs one at-least-once worker until ctx is done. It joins the group,
+// processes every record it is assigned at its throttled pace, counts into
+// st and commits what it processed (every CommitEvery while busy, at once
+// when idle, and on revoke), leaving the group on return.
+func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
+	m := newMember(cfg, st)
+	defer m.timer.Stop()
+	opts := append(m.groupOpts(),
 		kgo.AutoCommitMarks(),
 		// Commits are made explicitly (below) and on revoke; the background
 		// autocommit would only blur the crash bound.
 		kgo.AutoCommitInterval(time.Hour),
 		kgo.BlockRebalanceOnPoll(),
-		kgo.FetchMinBytes(1),
-		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
-			ownMu.Lock()
-			for t, ps := range m {
-				own[t] = append(own[t], ps...)
+		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, a map[string][]int32) { m.assigned(a) }),
+		kgo.OnPartitionsRevoked(func(ctx context.Context, cl *kgo.Client, r map[string][]int32) {
+			if !m.crashed.Load() {
+				if err := cl.CommitMarkedOffsets(ctx); err != nil {
+					if ctx.Err() == nil {
+						m.errorf("commit on revoke: %w", err)
+					}
+				} else {
+					m.sinceCommit.Store(0)
+				}
 			}
-			ownMu.Unlock()
-			report()
-		}),
-		kgo.OnPartitionsRevoked(func(ctx context.Context, cl *kgo.Client, m map[string][]int32) {
-			if crashed.Load() {
-				return
-			}
-			if err := cl.CommitMarkedOffsets(ctx); err != nil && ctx.Err() == nil {
-				st.fail(fmt.Errorf("group %s worker %d: commit on revoke: %w", cfg.Group, cfg.Index, err))
-			} else if err == nil {
-				sinceCommit.Store(0)
-			}
-			ownMu.Lock()
-			for t, ps := range m {
-				own[t] = without(own[t], ps)
-			}
-			ownMu.Unlock()
-			report()
+			m.revoked(r)
 		}),
 	)
 	cl, err := kgo.NewClient(opts...)
@@ -286,27 +417,8 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		return fmt.Errorf("group %s worker %d: %w", cfg.Group, cfg.Index, err)
 	}
 	defer cl.Close()
-
 	hist := st.hists[cfg.Index]
-	speedup := cfg.Speedup
-	if speedup <= 0 {
-		speedup = 1
-	}
 	maxPoll := max(cfg.MaxPoll, 1)
-	th := cfg.Throttle
-	scenarioNow := func() float64 { return time.Since(cfg.Start()).Seconds() * speedup }
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
-	sleep := func(d time.Duration) bool {
-		timer.Reset(d)
-		select {
-		case <-ctx.Done():
-			return false
-		case <-timer.C:
-			return true
-		}
-	}
 
 	lastCommit := time.Now()
 	marked := false
@@ -316,38 +428,15 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		}
 		if err := cl.CommitMarkedOffsets(ctx); err != nil {
 			if ctx.Err() == nil {
-				st.fail(fmt.Errorf("group %s worker %d: commit: %w", cfg.Group, cfg.Index, err))
+				m.errorf("commit: %w", err)
 			}
 		} else {
-			sinceCommit.Store(0)
+			m.sinceCommit.Store(0)
 		}
 		marked, lastCommit = false, time.Now()
 	}
-
-	// A crash or a leave interrupts a blocked poll through pctx; the
-	// watcher goroutine ends with the worker.
-	pctx, interrupt := context.WithCancel(ctx)
-	defer interrupt()
-	var leaving atomic.Bool
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-orNever(cfg.Crash):
-			crashed.Store(true)
-			dialer.crash()
-			interrupt()
-		case <-orNever(cfg.Leave):
-			leaving.Store(true)
-			interrupt()
-		}
-	}()
-	die := func() error {
-		if cfg.OnCrash != nil {
-			cfg.OnCrash(sinceCommit.Load())
-		}
-		<-ctx.Done() // a dead member stays dead until the run ends
-		return nil
-	}
+	pctx, stop := m.watch(ctx)
+	defer stop()
 
 	for {
 		idle := cl.BufferedFetchRecords() == 0
@@ -355,54 +444,40 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			commit()
 		}
 		fs := cl.PollRecords(pctx, maxPoll)
-		if crashed.Load() {
-			return die()
-		}
-		if leaving.Load() {
+		switch {
+		case m.crashed.Load():
+			return m.die(ctx, cl.AllowRebalance)
+		case m.leaving.Load():
 			commit()
 			cl.AllowRebalance()
 			return nil
-		}
-		if ctx.Err() != nil || fs.IsClientClosed() {
+		case ctx.Err() != nil || fs.IsClientClosed():
 			cl.AllowRebalance()
 			return nil
 		}
-		fs.EachError(func(t string, p int32, err error) {
-			st.fail(fmt.Errorf("group %s worker %d: fetch %s[%d]: %w", cfg.Group, cfg.Index, t, p, err))
-		})
+		fs.EachError(func(t string, p int32, err error) { m.errorf("fetch %s[%d]: %w", t, p, err) })
 		if idle {
-			th.Idle(scenarioNow())
+			m.th.Idle(m.scenarioNow())
 		}
 		stopped := false
 		fs.EachRecord(func(r *kgo.Record) {
-			if stopped || crashed.Load() || leaving.Load() {
+			if stopped || !m.await(ctx) {
 				stopped = true
 				return
 			}
-			due, ok := th.Due()
-			if !ok {
-				<-ctx.Done() // no capacity, ever: hold the records
-				stopped = true
-				return
-			}
-			dueWall := cfg.Start().Add(time.Duration(due / speedup * 1e9))
-			if d := time.Until(dueWall); d > 20*time.Microsecond && !sleep(d) {
-				stopped = true
-				return
-			}
-			process(r, st, hist, speedup)
-			th.Take()
+			process(r, st, hist, m.speedup)
+			m.th.Take()
 			cl.MarkCommitRecords(r)
-			sinceCommit.Add(1)
+			m.sinceCommit.Add(1)
 			marked = true
 			if time.Since(lastCommit) >= cfg.CommitEvery {
 				commit()
 			}
 		})
-		if crashed.Load() {
-			return die()
-		}
-		if leaving.Load() {
+		switch {
+		case m.crashed.Load():
+			return m.die(ctx, cl.AllowRebalance)
+		case m.leaving.Load():
 			commit()
 			cl.AllowRebalance()
 			return nil
@@ -427,6 +502,13 @@ func orNever(c <-chan struct{}) <-chan struct{} {
 // event), and the latency from the event's intended send time, in
 // scenario units. It reports whether the record was a first delivery.
 func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup float64) {
+	processMeta(r, st, hist, speedup, true)
+}
+
+// processMeta is process; with apply false the effect is left to the
+// caller (exactly-once groups produce it in their transaction), and it
+// returns the event's metadata and whether it has any.
+func processMeta(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup float64, apply bool) (event.Meta, bool) {
 	st.Delivered.Add(1)
 	if ps := st.next[r.Topic]; int(r.Partition) < len(ps) {
 		n := &ps[r.Partition]
@@ -450,7 +532,7 @@ func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup flo
 	}
 	if err != nil || int(m.ProducerID) >= len(st.cfg.Kinds) {
 		st.Foreign.Add(1)
-		return
+		return m, false
 	}
 	first := st.Audit.Deliver(m.ProducerID, m.Seq)
 	points := event.Points(st.cfg.Kinds[m.ProducerID], st.cfg.Seed, m.ProducerID, m.Seq)
@@ -458,9 +540,11 @@ func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup flo
 		st.Processed.Add(1)
 		st.UniquePoints.Add(points)
 	}
-	if st.Dedup != nil && !st.Dedup.FirstApply(m.ProducerID, m.Seq) {
+	switch {
+	case !apply:
+	case st.Dedup != nil && !st.Dedup.FirstApply(m.ProducerID, m.Seq):
 		st.Suppressed.Add(1)
-	} else {
+	default:
 		st.Applied.Add(1)
 		st.Points.Add(points)
 		if !first {
@@ -471,6 +555,7 @@ func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup flo
 	st.mu.Lock()
 	_ = hist.RecordValue(max(int64(lat), latencyMin))
 	st.mu.Unlock()
+	return m, true
 }
 
 func without(have, drop []int32) []int32 {

@@ -37,6 +37,9 @@ type Config struct {
 	// the first, with the same id, key and payload: an upstream resend.
 	// Which events are resent follows from the seed.
 	Resend float64
+	// Keys, when set, draws each event's record key from a distribution
+	// (see Keys); the client then needs Partitioner(true).
+	Keys *Keys
 	// OnAck, when set, is called for every acknowledged event with its
 	// partition, offset and intended scenario send time in seconds. It is
 	// called from the client's callback goroutine, in offset order per
@@ -116,6 +119,10 @@ func ClientOptions(idempotent bool) []kgo.Opt {
 		kgo.MaxBufferedRecords(1 << 20),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordDeliveryTimeout(60 * time.Second),
+		// A retried produce waits 20 ms rather than kgo's default backoff
+		// (up to a second), so an injected error costs the schedule little:
+		// at ×30 a second of wall time is half a minute of scenario.
+		kgo.RetryBackoffFn(func(int) time.Duration { return 20 * time.Millisecond }),
 	}
 	if !idempotent {
 		opts = append(opts, kgo.DisableIdempotentWrite())
@@ -230,7 +237,7 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 			ScenarioNs: int64(due * 1e9),
 		}
 		rb := pool.Get().(*recBuf)
-		rb.buf = event.AppendKey(rb.buf[:0], cfg.Kind, cfg.Name, cfg.Seed, sent)
+		rb.buf = cfg.appendKey(rb.buf[:0], sent)
 		keyLen := len(rb.buf)
 		rb.buf = event.AppendJSON(rb.buf, cfg.Kind, cfg.Name, cfg.Seed, m, cfg.Size)
 		event.AppendHeader(rb.hdr[:0], m)

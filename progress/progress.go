@@ -207,7 +207,9 @@ func (d *Display) eta(t float64) string {
 }
 
 func (d *Display) startBar() {
-	opts := []mpb.ContainerOption{mpb.WithOutput(d.w), mpb.WithRefreshRate(200 * time.Millisecond)}
+	// The caller said w is a terminal: redraw even when w does not look
+	// like one to mpb (a wrapped os.Stderr, say).
+	opts := []mpb.ContainerOption{mpb.WithOutput(d.w), mpb.WithRefreshRate(200 * time.Millisecond), mpb.WithAutoRefresh()}
 	if d.opt.Width > 0 {
 		opts = append(opts, mpb.WithWidth(d.opt.Width))
 	}

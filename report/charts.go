@@ -35,6 +35,12 @@ var (
 	grey      = rgb(0x888888)
 )
 
+// fade returns c with opacity a.
+func fade(c color.Color, a float64) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: uint8(a * 255)}
+}
+
 func rgb(x uint32) color.Color {
 	return color.RGBA{R: uint8(x >> 16), G: uint8(x >> 8), B: uint8(x), A: 0xff}
 }
@@ -58,9 +64,10 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Label.TextStyle.Font = font.From(sansFont, 9)
 		a.Tick.Label.Font = font.From(sansFont, 8)
-		a.Tick.Marker = numTicks{}
 		a.Padding = vg.Points(2)
 	}
+	p.X.Tick.Marker = niceTicks{13}
+	p.Y.Tick.Marker = niceTicks{6}
 	p.Legend.TextStyle.Font = font.From(sansFont, 8)
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), vg.Points(-4)
@@ -72,15 +79,31 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	return p
 }
 
-// numTicks are gonum's default ticks labelled with thousands separators.
-type numTicks struct{}
+// niceTicks are about n labelled ticks, 1, 2, 2.5 or 5 times a power of
+// ten apart, labelled with thousands separators.
+type niceTicks struct{ n int }
 
-func (numTicks) Ticks(lo, hi float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ts {
-		if ts[i].Label != "" {
-			ts[i].Label = tickLabel(ts[i].Value)
+func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || !finite(lo) || !finite(hi) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	raw := (hi - lo) / float64(t.n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if m*mag >= raw {
+			step = m * mag
+			break
 		}
+	}
+	var ts []plot.Tick
+	first := math.Ceil(lo/step - 1e-9)
+	for i := 0; ; i++ {
+		v := (first + float64(i)) * step
+		if v > hi+step*1e-9 {
+			break
+		}
+		ts = append(ts, plot.Tick{Value: v, Label: tickLabel(v)})
 	}
 	return ts
 }
@@ -213,9 +236,17 @@ func addPoints(p *plot.Plot, pts plotter.XYs, name string, c color.Color, radius
 // flat zero series still gets a readable axis.
 func floorY(p *plot.Plot, top float64) {
 	p.Y.Min = 0
-	if !(p.Y.Max >= top) {
+	if !(p.Y.Max*1.06 >= top) {
 		p.Y.Max = top
+	} else {
+		p.Y.Max *= 1.06 // room above the peak
 	}
+}
+
+// spanX makes a time chart cover [0, end], the same for every chart of a
+// run.
+func spanX(p *plot.Plot, ta timeAxis, end float64) {
+	p.X.Min, p.X.Max = 0, end/ta.div
 }
 
 // column returns the named column of the run's timeseries, or nil.
@@ -224,15 +255,19 @@ func (r *Run) column(name string) []float64 {
 	return c
 }
 
-// predictedBacklog returns the predicted backlog curve of a group over
-// [0, end]: from the model when the scenario parsed (exact corners),
-// otherwise the stored predicted_backlog column.
-func (r *Run) predictedBacklog(group string, ta timeAxis, end float64) plotter.XYs {
-	pred, ok := r.Predictions[group]
-	if !ok {
-		return ta.xy(r.Series.T, r.column(group+".predicted_backlog"))
+// predictedCurve returns a group's predicted backlog as times and values:
+// the predicted_backlog column the run stored (what the run predicted, so
+// that a later change of the model does not change an old run's report),
+// or, for a folder without it, the model's curve from the stored scenario.
+func (r *Run) predictedCurve(group string, end float64) (ts, ys []float64) {
+	if c := r.column(group + ".predicted_backlog"); hasFinite(c) {
+		return r.Series.T, c
 	}
-	ts := gridTimes(end, 600)
+	pred, ok := r.prediction(group)
+	if !ok {
+		return nil, nil
+	}
+	ts = gridTimes(end, 600)
 	for _, pc := range pred.Curve.Pieces {
 		for _, t := range []float64{pc.T0, pc.T1} {
 			if t > 0 && t < end {
@@ -240,28 +275,44 @@ func (r *Run) predictedBacklog(group string, ta timeAxis, end float64) plotter.X
 			}
 		}
 	}
-	if pred.PeakAtS > 0 && pred.PeakAtS < end {
-		ts = append(ts, pred.PeakAtS)
-	}
 	sort.Float64s(ts)
-	ys := make([]float64, len(ts))
+	ys = make([]float64, len(ts))
 	for i, t := range ts {
 		ys[i] = pred.Curve.Backlog(t)
 	}
+	return ts, ys
+}
+
+func hasFinite(xs []float64) bool {
+	for _, x := range xs {
+		if finite(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// predictedBacklog is predictedCurve as plot points.
+func (r *Run) predictedBacklog(group string, ta timeAxis, end float64) plotter.XYs {
+	ts, ys := r.predictedCurve(group, end)
 	return ta.xy(ts, ys)
 }
 
 // predictedTimeLag returns the predicted age of a group's oldest
-// unprocessed event over [0, end]: with A(t) the events received by t and
+// unprocessed event, served first in, first out: with A(t) the events
+// its topics receive by t (from the scenario's producer schedules) and
 // B(t) the predicted backlog, the oldest unprocessed event is number
-// A(t) − B(t), received at s with A(s) = A(t) − B(t) (FIFO), so the lag is
-// t − s. Nil without a parsed scenario.
+// A(t) − B(t), received at s with A(s) = A(t) − B(t), so the lag is t − s.
+// Nil without a parsed scenario.
 func (r *Run) predictedTimeLag(group string, ta timeAxis, end float64) plotter.XYs {
-	pred, ok := r.Predictions[group]
-	if !ok || r.Scenario == nil {
+	if r.Scenario == nil {
 		return nil
 	}
-	ins := r.Scenario.Inputs(r.Scenario.Groups[group])
+	g, ok := r.Scenario.Groups[group]
+	if !ok {
+		return nil
+	}
+	ins := r.Scenario.Inputs(g)
 	arrived := func(t float64) float64 {
 		var n float64
 		for _, in := range ins {
@@ -269,10 +320,14 @@ func (r *Run) predictedTimeLag(group string, ta timeAxis, end float64) plotter.X
 		}
 		return n
 	}
-	ts := gridTimes(end, 300)
+	ts, bs := r.predictedCurve(group, end)
 	ys := make([]float64, len(ts))
 	for i, t := range ts {
-		b := pred.Curve.Backlog(t)
+		b := bs[i]
+		if !finite(b) {
+			ys[i] = math.NaN()
+			continue
+		}
 		if b < 0.5 {
 			continue
 		}
@@ -301,17 +356,17 @@ func gridTimes(end float64, n int) []float64 {
 }
 
 // backlogChart is a group's backlog over scenario time: the prediction as
-// a line, the observed backlog as points, and the offset lag (what an
-// operator's lag dashboard shows) as a thin dashed line.
+// a pale band, the observed backlog as points on it, and the offset lag
+// (what an operator's lag dashboard shows) as a thin dashed line.
 func (r *Run) backlogChart(group string) *plot.Plot {
 	end := r.End()
 	ta := timeAxisFor(end)
 	p := newPlot(group+": backlog", ta.label, "events")
-	addLine(p, thin(r.predictedBacklog(group, ta, end)), "predicted", lineStyle(predColor, 1.6, false))
-	addPoints(p, thin(ta.xy(r.Series.T, r.column(group+".backlog"))), "observed", obsColor, 1.3)
+	addLine(p, thin(r.predictedBacklog(group, ta, end)), "predicted", lineStyle(fade(predColor, 0.45), 6, false))
+	addPoints(p, thin(ta.xy(r.Series.T, r.column(group+".backlog"))), "observed", obsColor, 1.2)
 	addLine(p, thin(ta.xy(r.Series.T, r.column(group+".offset_lag"))), "offset lag", lineStyle(grey, 0.8, true))
 	floorY(p, 10)
-	p.X.Min = 0
+	spanX(p, ta, end)
 	return p
 }
 
@@ -321,10 +376,10 @@ func (r *Run) timeLagChart(group string) *plot.Plot {
 	end := r.End()
 	ta := timeAxisFor(end)
 	p := newPlot(group+": time lag", ta.label, "seconds (scenario)")
-	addLine(p, thin(r.predictedTimeLag(group, ta, end)), "predicted", lineStyle(predColor, 1.4, true))
+	addLine(p, thin(r.predictedTimeLag(group, ta, end)), "predicted (FIFO)", lineStyle(predColor, 1.4, true))
 	addLine(p, thin(ta.xy(r.Series.T, r.column(group+".time_lag_s"))), "observed", lineStyle(obsColor, 1.2, false))
 	floorY(p, 1)
-	p.X.Min = 0
+	spanX(p, ta, end)
 	return p
 }
 
@@ -359,7 +414,7 @@ func (r *Run) ratesChart(group string) *plot.Plot {
 	}
 	addLine(p, smooth(ta.xy(r.Series.T, r.column(group+".processed_rate"))), "processed", lineStyle(obsColor, 1.2, false))
 	floorY(p, 1)
-	p.X.Min = 0
+	spanX(p, ta, end)
 	return p
 }
 
@@ -379,7 +434,7 @@ func (r *Run) producersChart() *plot.Plot {
 		addLine(p, smooth(ta.xy(r.Series.T, r.column(name+".acked_rate"))), name+" acked", lineStyle(c, 1, false))
 	}
 	floorY(p, 1)
-	p.X.Min = 0
+	spanX(p, ta, end)
 	return p
 }
 
@@ -419,13 +474,19 @@ func contains(xs []string, x string) bool {
 // HdrHistogram style: the x axis is 1/(1−q) on a log scale, labelled in
 // percentiles.
 func (r *Run) latencyChart(group string) *plot.Plot {
-	p := newPlot(group+": latency by percentile", "percentile", "latency (ms, scenario)")
+	unit, div := "ms", 1.0
+	for _, pc := range r.Latency[group] {
+		if pc.ValueMs >= 10000 {
+			unit, div = "s", 1000
+		}
+	}
+	p := newPlot(group+": latency by percentile", "percentile", "end-to-end latency ("+unit+", scenario)")
 	var pts plotter.XYs
 	for _, pc := range r.Latency[group] {
 		if pc.Quantile >= 1 {
 			continue
 		}
-		pts = append(pts, plotter.XY{X: 1 / (1 - pc.Quantile), Y: pc.ValueMs})
+		pts = append(pts, plotter.XY{X: 1 / (1 - pc.Quantile), Y: pc.ValueMs / div})
 	}
 	addLine(p, pts, "", lineStyle(obsColor, 1.4, false))
 	addPoints(p, pts, "", obsColor, 1.2)
@@ -455,29 +516,43 @@ func (percentileTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-// overviewChart is every group's backlog on one chart: predictions as
-// lines, observations as points, one colour per group. It is backlog.png.
+// overviewChart is every group's backlog on one chart: each prediction as
+// a pale band, the observations as points on it, one colour per group. It
+// is backlog.png.
 func (r *Run) overviewChart() *plot.Plot {
 	end := r.End()
 	ta := timeAxisFor(end)
-	p := newPlot(fmt.Sprintf("%s: backlog per group, predicted (lines) and observed (points)", r.Summary.Scenario), ta.label, "backlog (events)")
-	for i, g := range r.Groups() {
+	p := newPlot(fmt.Sprintf("%s: backlog per group, predicted (bands) and observed (points)", r.Summary.Scenario), ta.label, "backlog (events)")
+	groups := r.Groups()
+	// Draw the largest backlog last, so that groups flat at zero do not
+	// hide it; keep the legend in name order.
+	order := make([]int, len(groups))
+	peak := make([]float64, len(groups))
+	for i, g := range groups {
+		order[i] = i
+		peak[i] = r.Summary.Groups[g].Observed.PeakBacklog
+	}
+	sort.SliceStable(order, func(a, b int) bool { return peak[order[a]] < peak[order[b]] })
+	thumbs := make([][]plot.Thumbnailer, len(groups))
+	for _, i := range order {
+		g := groups[i]
 		c := palette[i%len(palette)]
-		l := r.predictedBacklog(g, ta, end)
-		addLine(p, thin(l), "", lineStyle(c, 1.5, false))
-		s := addPoints(p, thin(ta.xy(r.Series.T, r.column(g+".backlog"))), "", c, 1.2)
-		var thumbs []plot.Thumbnailer
+		band := lineStyle(fade(c, 0.35), 4, false)
+		addLine(p, thin(r.predictedBacklog(g, ta, end)), "", band)
+		s := addPoints(p, thin(ta.xy(r.Series.T, r.column(g+".backlog"))), "", c, 1.1)
 		if ln, err := plotter.NewLine(plotter.XYs{{}}); err == nil {
-			ln.LineStyle = lineStyle(c, 1.5, false)
-			thumbs = append(thumbs, ln)
+			ln.LineStyle = band
+			thumbs[i] = append(thumbs[i], ln)
 		}
 		if s != nil {
-			thumbs = append(thumbs, s)
+			thumbs[i] = append(thumbs[i], s)
 		}
-		p.Legend.Add(g, thumbs...)
+	}
+	for i, g := range groups {
+		p.Legend.Add(g, thumbs[i]...)
 	}
 	floorY(p, 10)
-	p.X.Min = 0
+	spanX(p, ta, end)
 	return p
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -300,7 +301,9 @@ func figure(m string, events, peak, peakAt, growth float64, drained *float64) fl
 
 // Table returns the comparison as rows: a header (group, figure, then per
 // run its value and, after the first, the difference from the first),
-// then one row per figure.
+// then one row per figure. A difference is "=" when the values read the
+// same, "—" when a run lacks the figure, "≠" when non-numeric values
+// differ.
 func (c *Comparison) Table() [][]string {
 	head := []string{"group", "figure"}
 	for i, l := range c.Labels {
@@ -315,12 +318,16 @@ func (c *Comparison) Table() [][]string {
 		for i := range c.Runs {
 			row = append(row, fr.text[i])
 			if i > 0 {
-				d := fmtDelta(fr.num[0], fr.num[i])
-				if math.IsNaN(fr.num[0]) || math.IsNaN(fr.num[i]) {
-					d = ""
-					if fr.text[0] != fr.text[i] {
-						d = "≠"
-					}
+				var d string
+				switch {
+				case fr.text[0] == "—" || fr.text[i] == "—":
+					d = "—" // a run lacks the figure
+				case fr.text[0] == fr.text[i]:
+					d = "=" // equal as shown
+				case math.IsNaN(fr.num[0]) || math.IsNaN(fr.num[i]):
+					d = "≠" // text that differs
+				default:
+					d = fmtDelta(fr.num[0], fr.num[i])
 				}
 				row = append(row, d)
 			}
@@ -381,17 +388,21 @@ func (c *Comparison) overlayChart(group string) *plot.Plot {
 			continue
 		}
 		col := palette[i%len(palette)]
-		l := r.predictedBacklog(group, ta, r.End())
-		addLine(p, thin(l), "", lineStyle(col, 1.3, true))
-		s := addPoints(p, thin(ta.xy(r.Series.T, r.column(group+".backlog"))), "", col, 1.2)
+		band := lineStyle(fade(col, 0.35), 4, false)
+		addLine(p, thin(r.predictedBacklog(group, ta, r.End())), "", band)
+		s := addPoints(p, thin(ta.xy(r.Series.T, r.column(group+".backlog"))), "", col, 1.1)
 		var thumbs []plot.Thumbnailer
+		if ln, err := plotter.NewLine(plotter.XYs{{}}); err == nil {
+			ln.LineStyle = band
+			thumbs = append(thumbs, ln)
+		}
 		if s != nil {
 			thumbs = append(thumbs, s)
 		}
 		p.Legend.Add(c.Labels[i], thumbs...)
 	}
 	floorY(p, 10)
-	p.X.Min = 0
+	spanX(p, ta, end)
 	return p
 }
 
@@ -507,7 +518,7 @@ var compareTmpl = template.Must(template.New("compare.html").Parse(`<!DOCTYPE ht
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
 <style>` + css + `
-td.delta { color: #555; }
+table.compare td:nth-child(2) { text-align: left; }
 .charts.two { grid-template-columns: 1fr 1fr; }
 </style>
 </head>
@@ -518,7 +529,7 @@ td.delta { color: #555; }
 {{range .Runs}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
 {{if .Notes}}<ul>{{range .Notes}}<li class="note">{{.}}</li>{{end}}</ul>{{end}}
-<h2>Backlog, overlaid (observed points, predicted dashed lines)</h2>
+<h2>Backlog, overlaid: observed (points) and predicted (bands)</h2>
 <div class="charts two">
 {{range .Charts}}<figure class="chart" data-chart="overlay">{{.}}</figure>
 {{end}}</div>

@@ -237,7 +237,6 @@ dl.meta { display: flex; flex-wrap: wrap; gap: 4px 22px; margin: 10px 0; }
 dl.meta div { display: flex; gap: 6px; } dl.meta dt { color: #666; } dl.meta dd { margin: 0; font-weight: 500; }
 nav a { margin-right: 14px; }
 .charts { display: grid; grid-template-columns: 7fr 5fr; gap: 8px 16px; align-items: start; }
-.charts.one { grid-template-columns: 1fr; }
 figure.chart { margin: 0; min-width: 0; }
 figure.chart svg { width: 100%; height: auto; display: block; }
 figure.chart svg text { font-family: "Liberation Sans", Arial, Helvetica, sans-serif !important; }
@@ -320,13 +319,15 @@ var pageTmpl = template.Must(template.New("report.html").Funcs(funcs).Parse(`<!D
 {{end}}
 <section id="producers">
 <h2>Producers</h2>
-<div class="charts one">
+<div class="charts">
 <figure class="chart" data-chart="producers">{{.Producers}}</figure>
-</div>
+<div>
 <table>
 <tr><th>producer</th><th>target events</th><th>acked</th><th>failed</th></tr>
 {{range .ProdRows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
+</div>
+</div>
 </section>
 {{if or .Notes .Problems}}<section id="notes">
 <h2>Notes</h2>

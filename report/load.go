@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -45,16 +46,33 @@ type Run struct {
 	// ScenarioYAML is scenario.yaml as stored.
 	ScenarioYAML []byte
 	// Scenario is scenario.yaml parsed, or nil when it is missing or does not
-	// parse (the charts then use the stored predicted backlog).
+	// parse.
 	Scenario *scenario.Scenario
-	// Predictions holds the model's prediction per group, from Scenario.
-	Predictions map[string]bench.GroupPrediction
 	// Problems lists what could not be read; reports show it.
 	Problems []string
 
 	// raw is summary.json decoded generically, so that figures this
 	// version does not know (a delivery audit, say) are still shown.
 	raw rawSummary
+	// preds caches the model's predictions from Scenario, for a folder
+	// without a stored predicted backlog.
+	preds map[string]bench.GroupPrediction
+}
+
+// prediction returns the model's prediction for a group from the stored
+// scenario (the current model's, which may differ from the run's).
+func (r *Run) prediction(group string) (bench.GroupPrediction, bool) {
+	if r.Scenario == nil {
+		return bench.GroupPrediction{}, false
+	}
+	if r.preds == nil {
+		r.preds = map[string]bench.GroupPrediction{}
+		for _, p := range bench.Predict(r.Scenario) {
+			r.preds[p.Name] = p
+		}
+	}
+	p, ok := r.preds[group]
+	return p, ok
 }
 
 type rawSummary struct {
@@ -78,7 +96,7 @@ func Load(dir string) (*Run, error) {
 		}
 		return nil, err
 	}
-	r := &Run{Dir: dir, Latency: map[string][]Percentile{}, Predictions: map[string]bench.GroupPrediction{}}
+	r := &Run{Dir: dir, Latency: map[string][]Percentile{}}
 	if err := json.Unmarshal(sj, &r.Summary); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
 	}
@@ -86,7 +104,7 @@ func Load(dir string) (*Run, error) {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
 	}
 	if f, err := os.Open(filepath.Join(dir, "timeseries.csv")); err != nil {
-		r.problem("timeseries.csv: %v", err)
+		r.problem("timeseries.csv: %v", short(err))
 	} else {
 		r.Series, err = ReadSeries(f)
 		f.Close()
@@ -100,7 +118,7 @@ func Load(dir string) (*Run, error) {
 	for _, g := range r.Groups() {
 		b, err := os.ReadFile(filepath.Join(dir, g+".hgrm"))
 		if err != nil {
-			r.problem("%s.hgrm: %v", g, err)
+			r.problem("%s.hgrm: %v", g, short(err))
 			continue
 		}
 		ps, err := ParsePercentiles(bytes.NewReader(b))
@@ -111,16 +129,26 @@ func Load(dir string) (*Run, error) {
 	}
 	r.ScenarioYAML, err = os.ReadFile(filepath.Join(dir, "scenario.yaml"))
 	if err != nil {
-		r.problem("scenario.yaml: %v", err)
-	} else if sc, err := scenario.Parse(filepath.Join(dir, "scenario.yaml"), r.ScenarioYAML); err != nil {
-		r.problem("scenario.yaml: %v", err)
+		r.problem("scenario.yaml: %v", short(err))
+	} else if sc, err := scenario.Parse("scenario.yaml", r.ScenarioYAML); err != nil {
+		r.problem("%v", err)
 	} else {
 		r.Scenario = sc
-		for _, p := range bench.Predict(sc) {
-			r.Predictions[p.Name] = p
-		}
 	}
 	return r, nil
+}
+
+// short drops the path from a file error, so that what a report says does
+// not depend on where the run folder is.
+func short(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return errors.New("missing")
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (r *Run) problem(format string, args ...any) {

@@ -28,14 +28,14 @@ const (
 // The keys of each level of the format, in the order YAML writes them, and
 // the keys reserved for later capabilities.
 var (
-	scenarioKeys     = []string{"name", "description", "seed", "topics", "producers", "groups", "expect", "tolerance", "faults"}
-	scenarioLater    = map[string]string{"critical_path": deeperModel}
+	scenarioKeys     = []string{"name", "description", "seed", "topics", "producers", "groups", "expect", "tolerance", "faults", "critical_path"}
+	scenarioLater    = map[string]string{}
 	topicKeys        = []string{"partitions"}
-	producerKeys     = []string{"topic", "event", "size", "phases", "resend", "idempotent"}
-	producerLater    = map[string]string{"keys": deeperModel}
+	producerKeys     = []string{"topic", "event", "size", "phases", "resend", "idempotent", "keys"}
+	producerLater    = map[string]string{}
 	ratePhaseKeys    = []string{"duration", "rate", "to"}
-	groupKeys        = []string{"topics", "workers", "capacity", "phases", "dedup", "delivery"}
-	groupLater       = map[string]string{"service": deeperModel}
+	groupKeys        = []string{"topics", "workers", "capacity", "phases", "dedup", "delivery", "service"}
+	groupLater       = map[string]string{}
 	faultKeys        = []string{"at", "for", "action", "group", "topic", "fraction"}
 	faultActions     = []string{ProduceErrors, CrashWorker, AddWorker, RemoveWorker}
 	capPhaseKeys     = []string{"duration", "capacity"}
@@ -426,6 +426,9 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 
 	var faultRefs []ref
 	var faultLines []int
+	if p, ok := m["critical_path"]; ok && !isNull(p.v) {
+		s.CriticalPath = d.criticalPath(p.v, "critical_path")
+	}
 	if p, ok := m["faults"]; ok && !isNull(p.v) {
 		items, _ := d.list(p.v, "faults")
 		for i, it := range items {
@@ -612,6 +615,9 @@ func (d *decoder) producer(e pair, path string) (Producer, *ref) {
 	if f, ok := m["idempotent"]; ok {
 		p.Idempotent, _ = d.boolean(f.v, join(path, "idempotent"))
 	}
+	if f, ok := m["keys"]; ok {
+		p.Keys = d.keys(f.v, join(path, "keys"))
+	}
 	return p, r
 }
 
@@ -718,6 +724,9 @@ func (d *decoder) group(e pair, path string) (Group, groupRef) {
 			}
 			g.Delivery = v
 		}
+	}
+	if f, ok := m["service"]; ok {
+		g.Service = d.service(f.v, join(path, "service"))
 	}
 	return g, r
 }

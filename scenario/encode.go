@@ -55,6 +55,9 @@ func (s *Scenario) YAML() ([]byte, error) {
 		if !p.Idempotent {
 			add(n, "idempotent", boolean(false))
 		}
+		if p.Keys != nil {
+			add(n, "keys", keysNode(*p.Keys))
+		}
 		add(producers, name, n)
 	}
 	add(root, "producers", producers)
@@ -86,6 +89,9 @@ func (s *Scenario) YAML() ([]byte, error) {
 		}
 		if g.Delivery != "" && g.Delivery != AtLeastOnce {
 			add(n, "delivery", str(g.Delivery))
+		}
+		if g.Service != nil {
+			add(n, "service", serviceNode(*g.Service))
 		}
 		add(groups, name, n)
 	}
@@ -127,6 +133,9 @@ func (s *Scenario) YAML() ([]byte, error) {
 			faults.Content = append(faults.Content, m)
 		}
 		add(root, "faults", faults)
+	}
+	if s.CriticalPath != nil {
+		add(root, "critical_path", criticalPathNode(*s.CriticalPath))
 	}
 
 	var buf bytes.Buffer

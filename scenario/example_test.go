@@ -16,14 +16,14 @@ producers:
     phases:
       - {duration: 10 minutes, rate: 100}
 groups:
-  analytics: {topics: [orders], workers: 3, capacity: -5, service: {dist: exponential}}
+  analytics: {topics: [orders], workers: 3, capacity: -5, service: {dist: gamma}}
 `))
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, scenario.ErrInvalid))
 	// Output:
 	// flash.yaml:7: producers.orders.phases[0].duration: must be a duration such as 90s, 10m or 1m30s, got "10 minutes"
-	// flash.yaml:9: groups.analytics.service: not supported yet (the deeper model)
 	// flash.yaml:9: groups.analytics.capacity: must be ≥ 0, got -5
+	// flash.yaml:9: groups.analytics.service.dist: must be one of constant, exponential, lognormal, got "gamma"
 	// true
 }
 

@@ -12,7 +12,7 @@ import (
 
 func TestPresetNames(t *testing.T) {
 	got := PresetNames()
-	want := []string{"flash-sale", "outage", "ramp", "two-topics"}
+	want := []string{"duplicates", "flash-sale", "hot-keys", "outage", "ramp", "random-service", "two-topics", "uneven"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("PresetNames() = %q, want %q", got, want)
 	}
@@ -40,6 +40,9 @@ func TestPresets(t *testing.T) {
 		{"outage", 0},
 		{"ramp", 1},
 		{"two-topics", 0},
+		{"uneven", 0},
+		{"random-service", 0},
+		{"hot-keys", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,6 +33,9 @@ type Scenario struct {
 	Tolerance float64 `yaml:"tolerance"`
 	// Faults are injected during the run, each at its scenario time.
 	Faults []Fault `yaml:"faults,omitempty"`
+	// CriticalPath, when set, is a request path whose all-sync and async
+	// designs are compared (latency and availability).
+	CriticalPath *CriticalPath `yaml:"critical_path,omitempty"`
 
 	// File is the file the scenario was read from, or "preset:NAME".
 	File string `yaml:"-"`
@@ -65,6 +68,9 @@ type Producer struct {
 	// Idempotent makes the producer idempotent, so a retried produce is
 	// never appended twice. The default is true.
 	Idempotent bool `yaml:"idempotent"`
+	// Keys, when set, draws each event's key from a distribution and
+	// partitions by the key's hash; without it events are spread evenly.
+	Keys *Keys `yaml:"keys,omitempty"`
 }
 
 // RatePhase is one phase of a producer: Rate events/s for Duration, or a
@@ -104,6 +110,10 @@ type Group struct {
 	// "exactly-once" (a transaction per batch that produces the effects to
 	// an output topic and commits the offsets together).
 	Delivery string `yaml:"delivery"`
+	// Service, when set, gives each record a random service time with
+	// mean workers/capacity; without it the workers process at an even
+	// pace.
+	Service *Service `yaml:"service,omitempty"`
 }
 
 // The delivery modes of a group.

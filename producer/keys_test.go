@@ -1,0 +1,88 @@
+package producer
+
+import (
+	"math"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestPartitionMatchesKafka checks that Partition, which predict uses to
+// compute each partition's share, picks the partition kgo's default
+// (Kafka-compatible) partitioner picks for the same key.
+func TestPartitionMatchesKafka(t *testing.T) {
+	tp := kgo.StickyKeyPartitioner(nil).ForTopic("t")
+	var buf []byte
+	for _, n := range []int{1, 3, 12, 40} {
+		for r := range 5000 {
+			buf = AppendKey(buf[:0], r)
+			if got, want := Partition(buf, n), tp.Partition(&kgo.Record{Key: buf}, n); got != want {
+				t.Fatalf("key %s of %d partitions: Partition = %d, kgo = %d", buf, n, got, want)
+			}
+		}
+	}
+	// Kafka's golden vectors (UtilsTest.testMurmur2).
+	for _, tt := range []struct {
+		key  string
+		want int32
+	}{{"21", -973932308}, {"foobar", -790332482}, {"a-little-bit-long-string", -985981536}, {"abc", 479470107}} {
+		if got := int32(murmur2([]byte(tt.key))); got != tt.want {
+			t.Errorf("murmur2(%q) = %d, want %d", tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		k    *Keys
+		top  float64 // probability of the first key
+	}{
+		{"uniform", NewKeys(Uniform, 0, 1000), 0.001},
+		// 1/Σ_{k≤10000} k^−1.1: the hottest key is 15% of the events.
+		{"zipf", NewKeys(Zipf, 1.1, 10000), 1 / zipfNorm(1.1, 10000)},
+	}
+	for _, tt := range tests {
+		if got := tt.k.Prob(0); math.Abs(got-tt.top) > 1e-4 {
+			t.Errorf("%s: P(k-0) = %v, want %v", tt.name, got, tt.top)
+		}
+		sh := tt.k.Shares(12)
+		var sum float64
+		for _, x := range sh {
+			sum += x
+		}
+		if math.Abs(sum-1) > 1e-9 {
+			t.Errorf("%s: shares add up to %v", tt.name, sum)
+		}
+		// The draws follow the distribution, and the partitions follow
+		// the shares.
+		const n = 200_000
+		counts := make([]float64, 12)
+		first := 0
+		var buf []byte
+		for seq := range uint64(n) {
+			r := tt.k.Rank(1, 3, seq)
+			if r == 0 {
+				first++
+			}
+			buf = AppendKey(buf[:0], r)
+			counts[Partition(buf, 12)]++
+		}
+		if got := float64(first) / n; math.Abs(got-tt.top) > 5*math.Sqrt(tt.top/n) {
+			t.Errorf("%s: drew k-0 %.4f of the time, want %.4f", tt.name, got, tt.top)
+		}
+		for p, c := range counts {
+			if got := c / n; math.Abs(got-sh[p]) > 5*math.Sqrt(sh[p]/n) {
+				t.Errorf("%s: partition %d got %.4f of the events, share %.4f", tt.name, p, got, sh[p])
+			}
+		}
+	}
+}
+
+func zipfNorm(s float64, n int) float64 {
+	var sum float64
+	for k := n; k >= 1; k-- {
+		sum += math.Pow(float64(k), -s)
+	}
+	return sum
+}
