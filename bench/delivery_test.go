@@ -1,0 +1,168 @@
+package bench
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runScenario plays y on the embedded broker and returns the summary,
+// failing the test on a run error or an incomplete run.
+func runScenario(t *testing.T, y string, speedup float64) Summary {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("plays a scenario on the embedded broker")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{Scenario: parse(t, y), Speedup: speedup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Summary.Complete {
+		t.Fatalf("run not complete: %v", res.Summary.Notes)
+	}
+	return res.Summary
+}
+
+// requirePass fails the test on any failed verdict, showing the table.
+func requirePass(t *testing.T, s Summary) {
+	t.Helper()
+	for g, gs := range s.Groups {
+		if gs.Observed.Lost != 0 {
+			t.Errorf("%s lost %d events", g, gs.Observed.Lost)
+		}
+		for m, v := range gs.Verdicts {
+			if v != Pass {
+				var b strings.Builder
+				RenderTable(&b, &s)
+				t.Errorf("%s %s: %s\n%s", g, m, v, b.String())
+			}
+		}
+	}
+}
+
+const resendScenario = `
+name: resend
+topics:
+  orders: {partitions: 6}
+producers:
+  orders:
+    topic: orders
+    phases: [{duration: 60s, rate: 100}]
+    resend: 0.02
+groups:
+  loyalty: {topics: [orders], workers: 2, capacity: 200, dedup: true}
+  email: {topics: [orders], workers: 2, capacity: 200}
+`
+
+// TestResend: every resend reaches every group once more; the group with a
+// dedup store suppresses each, the one without applies each twice.
+func TestResend(t *testing.T) {
+	s := runScenario(t, resendScenario, 10)
+	requirePass(t, s)
+	resent := s.Producers["orders"].Resent
+	if resent < 60 || resent > 180 { // 2% of 6,000, give or take
+		t.Fatalf("resent %d of 6,000 at 2%%", resent)
+	}
+	for _, g := range []string{"loyalty", "email"} {
+		o := s.Groups[g].Observed
+		if o.DuplicatesDelivered != resent {
+			t.Errorf("%s: duplicates delivered %d, want %d", g, o.DuplicatesDelivered, resent)
+		}
+		if o.Unique != 6000 || o.Delivered != 6000+resent {
+			t.Errorf("%s: unique %d, delivered %d", g, o.Unique, o.Delivered)
+		}
+	}
+	l, e := s.Groups["loyalty"].Observed, s.Groups["email"].Observed
+	if l.DuplicatesSuppressed != resent || l.AppliedTwice != 0 || l.Effects.Points != l.Effects.PointsExpected {
+		t.Errorf("loyalty: suppressed %d, applied twice %d, points %d of %d", l.DuplicatesSuppressed, l.AppliedTwice, l.Effects.Points, l.Effects.PointsExpected)
+	}
+	if e.DuplicatesSuppressed != 0 || e.AppliedTwice != resent || e.Effects.Applied != 6000+resent {
+		t.Errorf("email: suppressed %d, applied twice %d, applied %d", e.DuplicatesSuppressed, e.AppliedTwice, e.Effects.Applied)
+	}
+}
+
+const produceErrorsScenario = `
+name: produce-errors
+topics:
+  orders: {partitions: 6}
+producers:
+  orders:
+    topic: orders
+    phases: [{duration: 60s, rate: 100}]
+    idempotent: IDEMPOTENT
+groups:
+  email: {topics: [orders], workers: 2, capacity: 300}
+faults:
+  - {at: 10s, for: 20s, action: produce-errors, fraction: 0.3}
+`
+
+// TestProduceErrors: a produce appended and then failed is appended again
+// by a retry without idempotence, once per faulted record; with the
+// idempotent producer the broker drops the retry.
+func TestProduceErrors(t *testing.T) {
+	for _, idem := range []string{"false", "true"} {
+		t.Run("idempotent="+idem, func(t *testing.T) {
+			s := runScenario(t, strings.Replace(produceErrorsScenario, "IDEMPOTENT", idem, 1), 10)
+			requirePass(t, s)
+			g := s.Groups["email"]
+			dups, want := g.Observed.DuplicatesDelivered, g.Predicted.DuplicatesUpstream
+			if g.Predicted.Duplicates == nil || *g.Predicted.Duplicates != want {
+				t.Fatalf("predicted duplicates %v, upstream %d", g.Predicted.Duplicates, want)
+			}
+			switch idem {
+			case "false":
+				if want == 0 || dups != want {
+					t.Errorf("duplicates delivered %d, faulted appends %d; want equal and > 0", dups, want)
+				}
+			case "true":
+				if want != 0 || dups != 0 {
+					t.Errorf("idempotent producer: duplicates delivered %d, predicted %d; want 0", dups, want)
+				}
+			}
+		})
+	}
+}
+
+const crashScenario = `
+name: crash
+topics:
+  orders: {partitions: 6}
+producers:
+  orders:
+    topic: orders
+    phases: [{duration: 60s, rate: 100}]
+groups:
+  loyalty: {topics: [orders], workers: 3, capacity: 105, dedup: true}
+  ledger: {topics: [orders], workers: 3, capacity: 105, delivery: exactly-once}
+faults:
+  - {at: 30s, action: crash-worker, group: loyalty}
+  - {at: 30s, action: crash-worker, group: ledger}
+`
+
+// TestCrash: a worker dies without committing; its partitions go to the
+// others, nothing is lost, duplicates stay within the bound, the dedup
+// store keeps loyalty's points right and the exactly-once ledger commits
+// every effect exactly once.
+func TestCrash(t *testing.T) {
+	s := runScenario(t, crashScenario, 10)
+	requirePass(t, s)
+	for _, g := range []string{"loyalty", "ledger"} {
+		gs := s.Groups[g]
+		if gs.Predicted.DuplicatesMax == nil {
+			t.Fatalf("%s: no duplicates bound predicted for a crash", g)
+		}
+		if gs.Observed.DuplicatesDelivered > *gs.Predicted.DuplicatesMax {
+			t.Errorf("%s: %d duplicates over the bound %d", g, gs.Observed.DuplicatesDelivered, *gs.Predicted.DuplicatesMax)
+		}
+	}
+	l := s.Groups["ledger"].Observed
+	if l.AppliedTwice != 0 || l.Effects.Applied != 6000 || l.Effects.Points != l.Effects.PointsExpected {
+		t.Errorf("ledger: applied %d (twice %d), points %d of %d; want every effect once", l.Effects.Applied, l.AppliedTwice, l.Effects.Points, l.Effects.PointsExpected)
+	}
+	if y := s.Groups["loyalty"].Observed; y.AppliedTwice != 0 || y.Effects.Points != y.Effects.PointsExpected {
+		t.Errorf("loyalty: applied twice %d, points %d of %d", y.AppliedTwice, y.Effects.Points, y.Effects.PointsExpected)
+	}
+}
