@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math"
 	"sync"
@@ -179,7 +180,9 @@ func WorkerService(sc *scenario.Scenario, group string, w int) (model.Service, u
 	if g.Service == nil {
 		return model.Service{}, 0
 	}
-	return model.Service{Dist: g.Service.Dist, CV: g.Service.CV}, serviceSeed(sc.Seed, group) + uint64(w+1)*0x9e3779b97f4a7c15
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s/%d", sc.Seed, group, w)
+	return model.Service{Dist: g.Service.Dist, CV: g.Service.CV}, h.Sum64()
 }
 
 // CriticalPath returns the scenario's critical-path comparison, or nil

@@ -221,7 +221,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		mw := maxWorkers(sc, name)
 		gstats[i] = consumer.NewStats(consumer.StatsConfig{Workers: mw, Partitions: parts, Kinds: kinds, Seed: sc.Seed,
-			Dedup: g.Dedup && g.Delivery != scenario.ExactlyOnce, ExactlyOnce: g.Delivery == scenario.ExactlyOnce})
+			Dedup: g.Dedup && g.Delivery != scenario.ExactlyOnce})
 		assign[i] = newAssignment(mw, cfg.Prefix)
 		wsets[name] = newWorkerSet(mw, g.Workers)
 	}
@@ -379,7 +379,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		tick := time.NewTicker(max(cfg.wall(cfg.Tick)/2, 5*time.Millisecond))
 	wait:
 		for {
-			if smp.drained() {
+			if smp.drained(egCtx, adm) {
 				complete = true
 				break
 			}

@@ -146,23 +146,44 @@ func (s *sampler) progress(smp Sample) {
 }
 
 // drained reports whether every group has processed every acked event of
-// its topics.
-func (s *sampler) drained() bool {
+// its topics. An exactly-once group has drained only once its input
+// offsets are all committed too (a fresh read of its offset lag is 0):
+// its last transaction may still be open when its last event is processed,
+// and a crash may have left a transaction whose fate only the broker knows.
+func (s *sampler) drained(ctx context.Context, adm *kadm.Client) bool {
 	acked := make([]int64, len(s.prods))
 	procs := make([]int64, len(s.groups))
 	for i := range s.groups {
-		procs[i] = s.gstats[i].Done()
+		procs[i] = s.gstats[i].Processed.Load()
 	}
 	for i := range s.prods {
 		acked[i] = s.pstats[i].Acked.Load()
 	}
 	byTopic := s.ackedByTopic(acked)
+	var eos []string
 	for i, name := range s.groups {
+		g := s.sc.Groups[name]
 		var want int64
-		for _, t := range s.sc.Groups[name].Topics {
+		for _, t := range g.Topics {
 			want += byTopic[t]
 		}
 		if procs[i] < want {
+			return false
+		}
+		if g.Delivery == scenario.ExactlyOnce {
+			eos = append(eos, s.phys(name))
+		}
+	}
+	if len(eos) == 0 {
+		return true
+	}
+	lags, err := adm.Lag(ctx, eos...)
+	if err != nil {
+		return false
+	}
+	for _, id := range eos {
+		l, ok := lags[id]
+		if !ok || l.Error() != nil || l.Lag.Total() != 0 {
 			return false
 		}
 	}

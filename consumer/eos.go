@@ -62,7 +62,6 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 	maxPoll := max(cfg.MaxPoll, 1)
 	pctx, stop := m.watch(ctx)
 	defer stop()
-	var batch []event.Meta // the events of the open transaction
 
 	for {
 		idle := sess.Client().BufferedFetchRecords() == 0
@@ -85,7 +84,6 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 			return fmt.Errorf("group %s worker %d: begin: %w", cfg.Group, cfg.Index, err)
 		}
 		stopped := false
-		batch = batch[:0]
 		fs.EachRecord(func(r *kgo.Record) {
 			if stopped || !m.await(ctx) {
 				stopped = true
@@ -97,7 +95,6 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 			if !ok {
 				return
 			}
-			batch = append(batch, meta)
 			points := event.Points(st.cfg.Kinds[meta.ProducerID], st.cfg.Seed, meta.ProducerID, meta.Seq)
 			eff := &kgo.Record{Topic: out, Value: AppendEffect(make([]byte, 0, EffectLen), meta, points)}
 			sess.Produce(ctx, eff, func(_ *kgo.Record, err error) {
@@ -118,13 +115,10 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 		}
 		committed, err := sess.End(ctx, try)
 		switch {
-		case err != nil && ctx.Err() == nil:
+		case err != nil && ctx.Err() == nil && !m.crashed.Load():
 			m.errorf("end transaction: %w", err)
 		case committed:
 			m.sinceCommit.Store(0)
-			for _, meta := range batch {
-				st.Committed.Deliver(meta.ProducerID, meta.Seq)
-			}
 		}
 		if stopped {
 			sess.AllowRebalance()

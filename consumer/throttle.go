@@ -55,9 +55,11 @@ func (t *Throttle) service() float64 {
 	if !t.random() {
 		return 1
 	}
-	x := t.Seed ^ (t.k+1)*0x9e3779b97f4a7c15
-	u1 := float64(splitmix(x)>>11) / (1 << 53)
-	u2 := float64(splitmix(x^0xd1b54a32d192ed03)>>11) / (1 << 53)
+	// Two SplitMix64 streams from a hash of the seed: record k takes the
+	// k-th output of each.
+	s := splitmix(t.Seed)
+	u1 := float64(splitmix(s+(t.k+1)*0x9e3779b97f4a7c15)>>11) / (1 << 53)
+	u2 := float64(splitmix(^s+(t.k+1)*0x9e3779b97f4a7c15)>>11) / (1 << 53)
 	return t.Service.Sample(u1, u2)
 }
 

@@ -122,3 +122,40 @@ func TestThrottleService(t *testing.T) {
 		t.Errorf("after idling until 50 s, due at %v, want %v", due, 50+s/10)
 	}
 }
+
+// TestThrottleStreamsIndependent checks that throttles with related seeds
+// (consecutive, or a SplitMix64 increment apart) draw unrelated service
+// times, shifted or not: correlated workers would make the group's latency
+// tail lighter or heavier than independent queues.
+func TestThrottleStreamsIndependent(t *testing.T) {
+	const n = 20000
+	draws := func(seed uint64) []float64 {
+		th := Throttle{Capacity: forever(1), Service: model.Service{Dist: model.Exponential, CV: 1}, Seed: seed}
+		out := make([]float64, n+1)
+		for k := range out {
+			out[k] = th.service()
+			th.Take()
+		}
+		return out
+	}
+	corr := func(a, b []float64) float64 {
+		var sa, sb, sab, saa, sbb float64
+		for i := range n {
+			sa += a[i]
+			sb += b[i]
+			sab += a[i] * b[i]
+			saa += a[i] * a[i]
+			sbb += b[i] * b[i]
+		}
+		cov := sab/n - sa/n*sb/n
+		return cov / math.Sqrt((saa/n-sa/n*sa/n)*(sbb/n-sb/n*sb/n))
+	}
+	for _, pair := range [][2]uint64{{1, 2}, {7, 7 + 0x9e3779b97f4a7c15}, {7, 7 ^ 0x9e3779b97f4a7c15}} {
+		a, b := draws(pair[0]), draws(pair[1])
+		for shift := range 2 {
+			if c := corr(a[shift:], b); math.Abs(c) > 0.03 {
+				t.Errorf("seeds %#x and %#x, shifted by %d: correlation %.3f", pair[0], pair[1], shift, c)
+			}
+		}
+	}
+}

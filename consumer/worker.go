@@ -62,9 +62,6 @@ type Stats struct {
 	Audit *audit.Log
 	// Dedup is the group's dedup store, nil when dedup is off.
 	Dedup *audit.Store
-	// Committed records, for an exactly-once group, the events whose
-	// effects were committed in a transaction (nil otherwise).
-	Committed *audit.Log
 
 	cfg  StatsConfig
 	next map[string][]atomic.Int64
@@ -87,9 +84,6 @@ type StatsConfig struct {
 	Seed int64
 	// Dedup turns on the idempotent consumer's dedup store.
 	Dedup bool
-	// ExactlyOnce marks a group whose effects are committed in
-	// transactions.
-	ExactlyOnce bool
 }
 
 // NewStats returns the shared state of a group.
@@ -106,19 +100,7 @@ func NewStats(cfg StatsConfig) *Stats {
 	if cfg.Dedup {
 		s.Dedup = audit.NewStore(len(cfg.Kinds))
 	}
-	if cfg.ExactlyOnce {
-		s.Committed = audit.New(len(cfg.Kinds))
-	}
 	return s
-}
-
-// Done returns the unique events the group has finished: processed, or
-// for an exactly-once group, committed.
-func (s *Stats) Done() int64 {
-	if s.Committed != nil {
-		return s.Committed.Unique()
-	}
-	return s.Processed.Load()
 }
 
 // Next returns the next offset the group has to process in the partition:
