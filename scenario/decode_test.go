@@ -130,6 +130,8 @@ func TestParseErrors(t *testing.T) {
 			`t.yaml:9: groups.email.service: missing dist (constant, exponential, lognormal)`},
 		{"dedup not a bool", with(t, "capacity: 250", "capacity: 250, dedup: yes please"),
 			`t.yaml:9: groups.email.dedup: must be true or false, got "yes please"`},
+		{"dedup with exactly-once", with(t, "capacity: 250", "capacity: 250, dedup: true, delivery: exactly-once"),
+			`t.yaml:9: groups.email.dedup: a dedup store outside the transaction would lose the effects of aborted transactions: use dedup or delivery: exactly-once, not both`},
 		{"bad delivery", with(t, "capacity: 250", "capacity: 250, delivery: twice"),
 			`t.yaml:9: groups.email.delivery: must be "at-least-once" or "exactly-once", got "twice"`},
 		{"resend over 1", with(t, "topic: orders", "topic: orders\n    resend: 2"),
