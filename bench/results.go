@@ -259,6 +259,13 @@ func deliveryRows(g string, gs GroupSummary) [][]string {
 	if v, ok := gs.Verdicts["duplicates_suppressed"]; ok {
 		rows = append(rows, []string{g, "duplicates_suppressed", n(o.DuplicatesDelivered), n(o.DuplicatesSuppressed), "", v})
 	}
+	if v, ok := gs.Verdicts["out_of_order"]; ok {
+		want := "0"
+		if o.OutOfOrder > 0 && v == Pass {
+			want = "rewinds after a fault"
+		}
+		rows = append(rows, []string{g, "out_of_order", want, n(o.OutOfOrder), "", v})
+	}
 	if v, ok := gs.Verdicts["applied_twice"]; ok {
 		want := n(o.DuplicatesDelivered)
 		switch {

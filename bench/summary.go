@@ -331,6 +331,11 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 			for k, v := range deliveryVerdicts(r.Scenario.Groups[pred.Name], gs.Predicted, obs) {
 				gs.Verdicts[k] = v
 			}
+			// A partition's offsets are processed in order: never skipped
+			// (that record would be missing), rewound only when a worker
+			// fault handed the partition over before its commit.
+			rewound := gst.Redelivered.Load()
+			gs.Verdicts["out_of_order"] = verdict(gst.Skipped.Load() == 0 && (rewound == 0 || workerFaults(r.Scenario, pred.Name) != ""))
 		}
 		if gs.Expected != nil {
 			for k, v := range ExpectVerdicts(*gs.Expected, obs.Figures, s.Tolerance, gs.FloorEvents) {
