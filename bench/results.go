@@ -142,21 +142,30 @@ func figure(f Figures, m string) (float64, bool) {
 	return 0, false
 }
 
-func fmtNum(x float64) string {
+func fmtNum(x float64) string { return FormatNumber(x) }
+
+// FormatNumber formats a figure the way the tables do: integers with
+// thousands separators, one decimal from 100 up, two below; +Inf is
+// "never" and NaN is "—".
+func FormatNumber(x float64) string {
 	switch {
+	case math.IsNaN(x):
+		return "—"
 	case math.IsInf(x, 1):
 		return "never"
+	case math.IsInf(x, -1):
+		return "-inf"
 	case x == math.Trunc(x) && math.Abs(x) < 1e15:
-		return groupDigits(strconv.FormatFloat(x, 'f', 0, 64))
+		return GroupDigits(strconv.FormatFloat(x, 'f', 0, 64))
 	case math.Abs(x) >= 100:
-		return groupDigits(strconv.FormatFloat(x, 'f', 1, 64))
+		return GroupDigits(strconv.FormatFloat(x, 'f', 1, 64))
 	default:
 		return strconv.FormatFloat(x, 'f', 2, 64)
 	}
 }
 
-// groupDigits puts thousands separators in a formatted number.
-func groupDigits(s string) string {
+// GroupDigits puts thousands separators in a formatted number.
+func GroupDigits(s string) string {
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	intPart, frac, hasFrac := strings.Cut(s, ".")

@@ -3,51 +3,15 @@ package report
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
+
+	"github.com/backlogbench/backlogbench/bench"
 )
 
-// fmtNum formats a figure the way the tables do: integers with thousands
-// separators, one decimal from 100 up, two below; +Inf is "never" and NaN
-// is "—".
-func fmtNum(x float64) string {
-	switch {
-	case math.IsNaN(x):
-		return "—"
-	case math.IsInf(x, 1):
-		return "never"
-	case math.IsInf(x, -1):
-		return "-inf"
-	case x == math.Trunc(x) && math.Abs(x) < 1e15:
-		return groupDigits(strconv.FormatFloat(x, 'f', 0, 64))
-	case math.Abs(x) >= 100:
-		return groupDigits(strconv.FormatFloat(x, 'f', 1, 64))
-	default:
-		return strconv.FormatFloat(x, 'f', 2, 64)
-	}
-}
+// fmtNum formats a figure the way the tables do (bench.FormatNumber).
+func fmtNum(x float64) string { return bench.FormatNumber(x) }
 
 // groupDigits puts thousands separators in a formatted number.
-func groupDigits(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := b.String()
-	if hasFrac {
-		out += "." + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
+func groupDigits(s string) string { return bench.GroupDigits(s) }
 
 // fmtPtr formats an optional figure; nil is "—".
 func fmtPtr(x *float64) string {
