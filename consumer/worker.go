@@ -419,6 +419,19 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 	}
 	pctx, stop := m.watch(ctx)
 	defer stop()
+	// exit ends the worker after a crash (dead, uncommitted) or a leave
+	// (committed, partitions handed over).
+	exit := func() (bool, error) {
+		switch {
+		case m.crashed.Load():
+			return true, m.die(ctx, cl.AllowRebalance)
+		case m.leaving.Load():
+			commit()
+			cl.AllowRebalance()
+			return true, nil
+		}
+		return false, nil
+	}
 
 	for {
 		idle := cl.BufferedFetchRecords() == 0
@@ -426,14 +439,10 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			commit()
 		}
 		fs := cl.PollRecords(pctx, maxPoll)
-		switch {
-		case m.crashed.Load():
-			return m.die(ctx, cl.AllowRebalance)
-		case m.leaving.Load():
-			commit()
-			cl.AllowRebalance()
-			return nil
-		case ctx.Err() != nil || fs.IsClientClosed():
+		if done, err := exit(); done {
+			return err
+		}
+		if ctx.Err() != nil || fs.IsClientClosed() {
 			cl.AllowRebalance()
 			return nil
 		}
@@ -456,13 +465,8 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 				commit()
 			}
 		})
-		switch {
-		case m.crashed.Load():
-			return m.die(ctx, cl.AllowRebalance)
-		case m.leaving.Load():
-			commit()
-			cl.AllowRebalance()
-			return nil
+		if done, err := exit(); done {
+			return err
 		}
 		cl.AllowRebalance()
 		if stopped {
