@@ -409,7 +409,7 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			return
 		}
 		if err := cl.CommitMarkedOffsets(ctx); err != nil {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && !m.crashed.Load() {
 				m.errorf("commit: %w", err)
 			}
 		} else {
