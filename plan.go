@@ -194,7 +194,7 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 func renderPlan(w io.Writer, sc *scenario.Scenario, names []string, out planOutput) error {
 	fmt.Fprintf(w, "%s, target %s\n\n", sc.Name, out.Target)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "group\tnow\tcapacity\tor workers\tpartitions\tor workers (same partitions)\tpeak backlog\tdrained at\t\n")
+	fmt.Fprintf(tw, "group\tnow\tcapacity\tworkers\tpartitions\tworkers, same partitions\tpeak backlog\tdrained at\t\n")
 	var notes []string
 	for _, name := range names {
 		pg := out.Groups[name]
@@ -227,6 +227,8 @@ func renderPlan(w io.Writer, sc *scenario.Scenario, names []string, out planOutp
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(w, "\ncapacity: the least at the group's workers; workers: the least at its per-worker rate, with those partitions;")
+	fmt.Fprintln(w, "peak backlog and drained at: predicted at that capacity.")
 	if len(notes) > 0 {
 		slices.Sort(notes)
 		fmt.Fprintln(w)

@@ -22,12 +22,12 @@ type predictOutput struct {
 }
 
 // groupPredict is one group in `predict --format json`: its figures, the
-// predicted latency (scenario ms) and largest time lag (s, null when some
-// event is never processed).
+// predicted latency (scenario ms) and largest time lag (s); both null when
+// some event is never processed.
 type groupPredict struct {
 	bench.Figures
-	LatencyMs   bench.PredictedLatency `json:"latency_ms"`
-	MaxTimeLagS *float64               `json:"max_time_lag_s"`
+	LatencyMs   *bench.PredictedLatency `json:"latency_ms"`
+	MaxTimeLagS *float64                `json:"max_time_lag_s"`
 }
 
 // criticalPathOutput is the critical path in `predict --format json`.
@@ -66,9 +66,12 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if *format == "json" {
 		out := predictOutput{Scenario: sc.Name, Groups: map[string]groupPredict{}}
 		for _, p := range preds {
-			gp := groupPredict{Figures: p.Figures(), LatencyMs: bench.PredictedLatency{P50: p.Latency.P50 * 1000, P99: p.Latency.P99 * 1000, Method: p.Latency.Method}}
+			gp := groupPredict{Figures: p.Figures()}
+			if l := p.Latency; !math.IsInf(l.P50, 1) && !math.IsInf(l.P99, 1) {
+				gp.LatencyMs = &bench.PredictedLatency{P50: round3(l.P50 * 1000), P99: round3(l.P99 * 1000), Method: l.Method}
+			}
 			if !math.IsInf(p.MaxTimeLagS, 1) {
-				m := p.MaxTimeLagS
+				m := round3(p.MaxTimeLagS)
 				gp.MaxTimeLagS = &m
 			}
 			out.Groups[p.Name] = gp
@@ -118,7 +121,7 @@ func latency(s float64) string {
 	switch {
 	case math.IsInf(s, 1):
 		return "never"
-	case s < 1:
+	case s < 10:
 		return fmt.Sprintf("%.0f ms", s*1000)
 	}
 	return fmt.Sprintf("%.1f s", s)

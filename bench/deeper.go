@@ -30,12 +30,13 @@ func producerOptions(sc *scenario.Scenario, name string) []kgo.Opt {
 	return opts
 }
 
-// producerKeys returns a producer's key distribution, nil without keys.
-func producerKeys(sc *scenario.Scenario, name string) *producer.Keys {
-	if k := sc.Producers[name].Keys; k != nil {
-		return keysOf(*k)
+// producerKeys returns a producer's keys, nil without keys.
+func producerKeys(sc *scenario.Scenario, name string) *producer.KeyStream {
+	p := sc.Producers[name]
+	if p.Keys == nil {
+		return nil
 	}
-	return nil
+	return &producer.KeyStream{Keys: keysOf(*p.Keys), Partitions: sc.Topics[p.Topic].Partitions, Stream: producer.StreamOf(name)}
 }
 
 // reassign predicts every group again from the assignment it got (as

@@ -36,7 +36,10 @@ func (l *PredictedLatency) stochastic() bool { return l != nil && l.Method != "f
 // withPredictedLatency fills a group's predicted latency and largest time
 // lag from its prediction.
 func withPredictedLatency(p Predicted, gp GroupPrediction) Predicted {
-	p.LatencyMs = &PredictedLatency{P50: round(gp.Latency.P50*1000, 3), P99: round(gp.Latency.P99*1000, 3), Method: gp.Latency.Method}
+	p.LatencyMs = nil
+	if l := gp.Latency; !math.IsInf(l.P50, 1) && !math.IsInf(l.P99, 1) { // else some event is never processed
+		p.LatencyMs = &PredictedLatency{P50: round(l.P50*1000, 3), P99: round(l.P99*1000, 3), Method: l.Method}
+	}
 	p.MaxTimeLagS = nil
 	if !math.IsInf(gp.MaxTimeLagS, 1) {
 		m := round(gp.MaxTimeLagS, 3)
@@ -115,11 +118,12 @@ func criticalPathSummary(sc *scenario.Scenario, speedup float64, pstats []*produ
 		h.Merge(st.PublishLatency())
 	}
 	s.PublishMs = (&LatencyHistogram{h}).Millis()
-	if speedup > 0 {
-		s.PublishMs = LatencyMs{P50: s.PublishMs.P50 / speedup, P99: s.PublishMs.P99 / speedup, Max: s.PublishMs.Max / speedup}
+	if speedup <= 0 {
+		speedup = 1
 	}
+	s.PublishMs = LatencyMs{P50: round(s.PublishMs.P50/speedup, 3), P99: round(s.PublishMs.P99/speedup, 3), Max: round(s.PublishMs.Max/speedup, 3)}
 	if len(cp.Moved) > 0 {
-		s.AsyncWithPublishMs = LatencyMs{P50: s.AsyncLatencyMs + s.PublishMs.P50, P99: s.AsyncLatencyMs + s.PublishMs.P99, Max: s.AsyncLatencyMs + s.PublishMs.Max}
+		s.AsyncWithPublishMs = LatencyMs{P50: round(s.AsyncLatencyMs+s.PublishMs.P50, 3), P99: round(s.AsyncLatencyMs+s.PublishMs.P99, 3), Max: round(s.AsyncLatencyMs+s.PublishMs.Max, 3)}
 	} else {
 		s.AsyncWithPublishMs = LatencyMs{P50: s.AsyncLatencyMs, P99: s.AsyncLatencyMs, Max: s.AsyncLatencyMs}
 	}

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
 	"testing"
@@ -117,5 +118,27 @@ func TestCriticalPathSummary(t *testing.T) {
 	}
 	if s.SyncLatencyMs != 315 || Percent(s.SyncAvailability) != "99.4015%" || s.AsyncLatencyMs != 290 || !reflect.DeepEqual(s.Moved, []string{"notification"}) {
 		t.Errorf("critical path %+v", s)
+	}
+}
+
+// TestPredictedLatencyNeverDrains checks that a group that never drains
+// has no predicted latency or time lag in summary.json (JSON has no +Inf).
+func TestPredictedLatencyNeverDrains(t *testing.T) {
+	sc := parse(t, `
+topics: {orders: {partitions: 3}}
+producers:
+  orders: {topic: orders, phases: [{duration: 60s, rate: 10}]}
+groups:
+  stuck:
+    topics: [orders]
+    phases: [{duration: 30s, capacity: 20}, {duration: 1m, capacity: 0}]
+`)
+	p := Predict(sc)[0]
+	got := withPredictedLatency(Predicted{Figures: p.Figures()}, p)
+	if got.LatencyMs != nil || got.MaxTimeLagS != nil {
+		t.Errorf("latency %+v, max time lag %v; want none", got.LatencyMs, got.MaxTimeLagS)
+	}
+	if _, err := json.Marshal(got); err != nil {
+		t.Error(err)
 	}
 }

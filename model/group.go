@@ -186,7 +186,16 @@ func Predict(g Group) Prediction {
 		p := Fluid(scaled, perWorker)
 		queues = append(queues, Queue{Count: c.count, Inputs: scaled, Capacity: perWorker, Curve: p.Curve, Worker: c.first})
 	}
-	return Combine(queues)
+	pr := Combine(queues)
+	if complete(loads, len(ins)) {
+		// Every event reaches a worker: the sum of the shares is the
+		// inputs' total but for rounding.
+		pr.Events = 0
+		for _, in := range ins {
+			pr.Events += in.Total()
+		}
+	}
+	return pr
 }
 
 // complete reports whether the workers' shares of every input add up to

@@ -261,7 +261,7 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target) (workers i
 	start := max(1, int(math.Ceil(need/per-1e-9)))
 	limit := start + 64
 	if keyed {
-		limit = start + 1024
+		limit = start + 256
 	}
 	for w := start; w <= limit; w++ {
 		if w <= maxParts && with(w, current) {

@@ -82,13 +82,24 @@ func GIM1(lst func(s float64) float64, mu float64) float64 {
 type stream struct {
 	rate float64 // the producer's events/s, all partitions
 	// Even spread: the worker gets the events i with i mod parts in
-	// [first, first+held) (the range balancer's contiguous partitions).
+	// [first, first+held) (the range balancer's contiguous partitions), or
+	// in mask when it is set.
 	parts, first, held int
+	mask               []bool
 	// keyed: each event reaches the worker independently with probability q.
 	keyed bool
 	q     float64
 	// poisson: a Poisson stream of rate events/s (for tests).
 	poisson bool
+}
+
+// holds reports whether the worker holds partition p of an evenly spread
+// stream.
+func (s stream) holds(p int) bool {
+	if s.mask != nil {
+		return s.mask[p]
+	}
+	return p >= s.first && p < s.first+s.held
 }
 
 // workerRate returns the events/s the worker gets from the stream.
@@ -121,7 +132,7 @@ func renewal(ss []stream) (func(float64) float64, bool) {
 			e := math.Exp(-x * h)
 			return s.q * e / (1 - (1-s.q)*e)
 		}, true
-	case s.held == 1 || s.held == s.parts:
+	case s.mask == nil && (s.held == 1 || s.held == s.parts), s.held == 1:
 		gap := float64(s.parts) / float64(s.held) / s.rate
 		return func(x float64) float64 { return math.Exp(-x * gap) }, true
 	}
@@ -186,7 +197,7 @@ func lindley(ss []stream, mu float64, svc Service, n int, rng *rand.Rand) []floa
 		default:
 			for {
 				c.i++
-				if p := int(c.i % uint64(s.parts)); p >= s.first && p < s.first+s.held {
+				if s.holds(int(c.i % uint64(s.parts))) {
 					break
 				}
 			}
@@ -199,7 +210,10 @@ func lindley(ss []stream, mu float64, svc Service, n int, rng *rand.Rand) []floa
 			advance(k)
 		default:
 			cur[k].i = uint64(s.first)
-			cur[k].next = float64(s.first) / s.rate
+			for !s.holds(int(cur[k].i % uint64(s.parts))) {
+				cur[k].i++
+			}
+			cur[k].next = float64(cur[k].i) / s.rate
 		}
 	}
 	warm := n / 10
@@ -407,6 +421,14 @@ func workerStreams(g Group, parts [][]int32, load, rates []float64) []stream {
 					if len(held) > 0 {
 						s.first = int(held[0])
 					}
+					if !contiguous(held) {
+						s.mask = make([]bool, tp.Partitions)
+						for _, p := range held {
+							if int(p) < tp.Partitions {
+								s.mask[p] = true
+							}
+						}
+					}
 				}
 				ss = append(ss, s)
 			}
@@ -414,6 +436,16 @@ func workerStreams(g Group, parts [][]int32, load, rates []float64) []stream {
 		}
 	}
 	return ss
+}
+
+// contiguous reports whether ps is a run of consecutive partitions.
+func contiguous(ps []int32) bool {
+	for i := 1; i < len(ps); i++ {
+		if ps[i] != ps[i-1]+1 {
+			return false
+		}
+	}
+	return true
 }
 
 func equalFloats(a, b []float64) bool {

@@ -39,7 +39,7 @@ type Config struct {
 	Resend float64
 	// Keys, when set, draws each event's record key from a distribution
 	// (see Keys); the client then needs Partitioner(true).
-	Keys *Keys
+	Keys *KeyStream
 	// OnAck, when set, is called for every acknowledged event with its
 	// partition, offset and intended scenario send time in seconds. It is
 	// called from the client's callback goroutine, in offset order per
@@ -167,8 +167,8 @@ type recBuf struct {
 	ctx    context.Context // carries the recBuf itself, made once
 	resend bool
 	rec    kgo.Record
-	hdr [event.HeaderLen]byte
-	buf []byte
+	hdr    [event.HeaderLen]byte
+	buf    []byte
 }
 
 // Run sends cfg's events through cl until the schedule ends or ctx is
