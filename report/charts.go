@@ -303,8 +303,13 @@ func (r *Run) predictedBacklog(group string, ta timeAxis, end float64) plotter.X
 // its topics receive by t (from the scenario's producer schedules) and
 // B(t) the predicted backlog, the oldest unprocessed event is number
 // A(t) − B(t), received at s with A(s) = A(t) − B(t), so the lag is t − s.
-// Nil without a parsed scenario.
+// The run's own per-worker prediction (the predicted_time_lag_s column)
+// is used when stored, since a pooled FIFO is wrong for a group whose
+// workers get uneven shares. Nil without either.
 func (r *Run) predictedTimeLag(group string, ta timeAxis, end float64) plotter.XYs {
+	if c := r.column(group + ".predicted_time_lag_s"); hasFinite(c) {
+		return ta.xy(r.Series.T, c)
+	}
 	if r.Scenario == nil {
 		return nil
 	}
