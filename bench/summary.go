@@ -223,6 +223,25 @@ func workerFaults(sc *scenario.Scenario, group string) string {
 	return strings.Join(names, " and ")
 }
 
+// faultsOn names the faults that touch a group: its worker faults, and
+// produce errors on a topic it reads (whose retries hold events back and
+// then deliver them in a burst). "" when none.
+func faultsOn(sc *scenario.Scenario, group string) string {
+	names := []string{}
+	if w := workerFaults(sc, group); w != "" {
+		names = append(names, w)
+	}
+	for _, f := range sc.Faults {
+		if f.Action != scenario.ProduceErrors || slices.Contains(names, f.Action) {
+			continue
+		}
+		if f.Topic == "" || slices.Contains(sc.Groups[group].Topics, f.Topic) {
+			names = append(names, f.Action)
+		}
+	}
+	return strings.Join(names, " and ")
+}
+
 // idempotentTopic reports whether every producer writing to topic t is
 // idempotent, so a retried produce never appends twice.
 func idempotentTopic(sc *scenario.Scenario, t string) bool {
@@ -315,13 +334,13 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 		gs.Observed = obs
 		gs.Predicted = predictDuplicates(r.Scenario, pred.Name, gs.Predicted, resentByTopic, wsets[pred.Name], pf)
 		gs.Verdicts = Verdicts(gs.Predicted.Figures, obs.Figures, s.Tolerance, gs.FloorEvents)
-		if f := workerFaults(r.Scenario, pred.Name); f != "" {
-			// The model has the group's workers fixed: its backlog figures
-			// are reported, not judged.
+		if f := faultsOn(r.Scenario, pred.Name); f != "" {
+			// The model has the group's workers and its producers' pace
+			// fixed: its backlog figures are reported, not judged.
 			for _, m := range []string{"peak_backlog", "peak_at_s", "growth_rate", "drained_at_s"} {
 				delete(gs.Verdicts, m)
 			}
-			s.Notes = append(s.Notes, fmt.Sprintf("%s: backlog figures not judged: the fluid model does not include the %s (its stall and changed worker count)", pred.Name, f))
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: backlog figures not judged: the fluid model does not include the %s", pred.Name, f))
 		}
 		for k, v := range latencyVerdicts(gs.Predicted, obs, s.Tolerance) {
 			gs.Verdicts[k] = v
