@@ -106,6 +106,11 @@ func planCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return usagef("plan: want one scenario (a preset name or a file), got %d arguments", fs.NArg())
 	}
+	for _, f := range []string{"max-backlog", "drain-within", "max-time-lag"} {
+		if v := fs.Lookup(f); fs.Changed(f) && (v.Value.String() == "0" || v.Value.String() == "0s") {
+			return usagef("--%s: must be > 0, got %s", f, v.Value.String())
+		}
+	}
 	t, err := o.target()
 	if err != nil {
 		return err

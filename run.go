@@ -53,8 +53,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if fs.NArg() == 1 {
 		name = fs.Arg(0)
 	}
-	if o.speedup <= 0 {
-		return usagef("--speedup: must be > 0, got %v", o.speedup)
+	if !(o.speedup >= bench.MinSpeedup && o.speedup <= bench.MaxSpeedup) {
+		return usagef("--speedup: must be between %v and %v, got %v", bench.MinSpeedup, bench.MaxSpeedup, o.speedup)
 	}
 	if o.drainTimeout < 0 {
 		return usagef("--drain-timeout: must be ≥ 0, got %v", o.drainTimeout)
@@ -88,7 +88,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	out := o.out
 	if out == "" {
-		out = filepath.Join("results", time.Now().Format("20060102-150405")+"-"+sc.Name)
+		out = filepath.Join("results", time.Now().Format("20060102-150405")+"-"+slug(sc.Name))
+	}
+	// Find out now, not after the run, whether the results can be written.
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return usagef("--out: %v", err)
 	}
 	broker := "the embedded broker"
 	if len(o.brokers) > 0 {
@@ -161,4 +165,20 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// slug makes a scenario name safe as a folder name: anything but letters,
+// digits, '.', '_' and '-' becomes '-', and it never starts with a dot.
+func slug(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	s := strings.TrimLeft(string(b), ".")
+	if s == "" {
+		s = "scenario"
+	}
+	return s
 }

@@ -26,7 +26,25 @@ func (s *Store) FirstApply(producer uint32, seq uint64) bool {
 	return s.producers[producer].testAndSet(seq)
 }
 
+// Has reports whether event (producer, seq) is in the store.
+func (s *Store) Has(producer uint32, seq uint64) bool {
+	if int(producer) >= len(s.producers) {
+		return false
+	}
+	return s.producers[producer].has(seq)
+}
+
 type bitPage [pageEvents / 64]atomic.Uint64
+
+// has reports whether bit i is set.
+func (b *bitset) has(i uint64) bool {
+	ps := b.pages.Load()
+	if ps == nil || i>>pageBits >= uint64(len(*ps)) || (*ps)[i>>pageBits] == nil {
+		return false
+	}
+	off := i & (pageEvents - 1)
+	return (*ps)[i>>pageBits][off/64].Load()&(1<<(off%64)) != 0
+}
 
 type bitset struct {
 	mu    sync.Mutex

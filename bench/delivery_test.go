@@ -126,6 +126,30 @@ func TestProduceErrors(t *testing.T) {
 	}
 }
 
+const mixedScenario = `
+name: mixed-producers
+topics:
+  orders: {partitions: 6}
+producers:
+  retrying: {topic: orders, phases: [{duration: 40s, rate: 60}], idempotent: false}
+  careful: {topic: orders, phases: [{duration: 40s, rate: 60}]}
+groups:
+  email: {topics: [orders], workers: 2, capacity: 400}
+faults:
+  - {at: 10s, for: 20s, action: produce-errors, fraction: 0.3}
+`
+
+// TestProduceErrorsMixedProducers: on a topic with an idempotent and a
+// non-idempotent producer, only the latter's faulted records come twice.
+func TestProduceErrorsMixedProducers(t *testing.T) {
+	s := runScenario(t, mixedScenario, 10)
+	requirePass(t, s)
+	g := s.Groups["email"]
+	if g.Predicted.DuplicatesUpstream == 0 || g.Observed.DuplicatesDelivered != g.Predicted.DuplicatesUpstream {
+		t.Errorf("duplicates delivered %d, predicted %d; want equal and > 0", g.Observed.DuplicatesDelivered, g.Predicted.DuplicatesUpstream)
+	}
+}
+
 const crashScenario = `
 name: crash
 topics:

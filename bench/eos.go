@@ -58,11 +58,17 @@ func readEffects(ctx context.Context, base []kgo.Opt, adm *kadm.Client, topic st
 		return out, err
 	}
 	defer cl.Close()
+	// Read until three polls in a row (a second each) bring nothing: every
+	// transaction has ended, so nothing more can appear, and a slow first
+	// fetch cannot end the count early.
 	seen := audit.New(producers)
-	for {
+	for empty := 0; empty < 3; {
 		pctx, pcancel := context.WithTimeout(ctx, time.Second)
 		fs := cl.PollFetches(pctx)
 		pcancel()
+		if ctx.Err() != nil {
+			return out, fmt.Errorf("effects of %s: read %d records before giving up: %w", topic, out.Records, ctx.Err())
+		}
 		n := 0
 		fs.EachRecord(func(r *kgo.Record) {
 			n++
@@ -74,8 +80,10 @@ func readEffects(ctx context.Context, base []kgo.Opt, adm *kadm.Client, topic st
 			out.Points += points
 			seen.Deliver(p, seq)
 		})
-		if n == 0 || ctx.Err() != nil {
-			break
+		if n == 0 {
+			empty++
+		} else {
+			empty = 0
 		}
 	}
 	out.Unique = seen.Unique()

@@ -119,7 +119,7 @@ func (p *produceFaults) get(topic string) int64 {
 }
 
 // batchRecords returns the number of records in a produce request's
-// record batches.
+// non-idempotent record batches: those its retry appends again.
 func batchRecords(b []byte) int64 {
 	var n int64
 	for len(b) >= 61 {
@@ -127,7 +127,11 @@ func batchRecords(b []byte) int64 {
 		if err := rb.ReadFrom(b); err != nil {
 			break
 		}
-		n += int64(rb.NumRecords)
+		if rb.ProducerID < 0 {
+			// Only a non-idempotent batch is appended again by its retry;
+			// the broker drops an idempotent producer's retried sequence.
+			n += int64(rb.NumRecords)
+		}
 		l := int(rb.Length) + 12
 		if l <= 12 || l > len(b) {
 			break

@@ -50,11 +50,37 @@ func Observe(samples []Sample, g int, pred GroupPrediction) Figures {
 		}
 	}
 	f.Events = float64(samples[len(samples)-1].Groups[g].Processed)
-	if pred.GrowthRate > 0 && pred.GrowthToS > pred.GrowthFromS {
-		w := pred.GrowthToS - pred.GrowthFromS
-		f.GrowthRate = Slope(samples, g, pred.GrowthFromS+trimFraction*w, pred.GrowthToS-trimFraction*w)
+	if pred.GrowthRate > 0 && pred.GrowthToS >= pred.GrowthFromS {
+		from, to := growthFit(pred)
+		f.GrowthRate = Slope(samples, g, from, to)
 	}
 	return f
+}
+
+// minGrowthWindow is the shortest window, in scenario seconds, a growth
+// rate is fitted over; a shorter predicted window (the steepest point of a
+// ramp lasts an instant) is widened to it around its middle, and then the
+// growth rate is reported, not judged.
+const minGrowthWindow = 5
+
+// growthFit returns the window the observed growth rate is fitted over:
+// the predicted growth window trimmed by 5% at each end, or minGrowthWindow
+// around its middle when that is shorter.
+func growthFit(pred GroupPrediction) (from, to float64) {
+	w := pred.GrowthToS - pred.GrowthFromS
+	from, to = pred.GrowthFromS+trimFraction*w, pred.GrowthToS-trimFraction*w
+	if to-from < minGrowthWindow {
+		mid := (from + to) / 2
+		from, to = max(0, mid-minGrowthWindow/2), mid+minGrowthWindow/2
+	}
+	return from, to
+}
+
+// growthJudged reports whether the predicted growth window is long enough
+// for the observed growth rate to be compared with the predicted one.
+func growthJudged(pred GroupPrediction) bool {
+	w := (pred.GrowthToS - pred.GrowthFromS) * (1 - 2*trimFraction)
+	return w >= minGrowthWindow
 }
 
 // Slope returns the least-squares slope of group g's sampled backlog over

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +26,14 @@ import (
 
 // ErrUnreachable is returned when the brokers cannot be reached.
 var ErrUnreachable = errors.New("cannot reach the Kafka brokers")
+
+// The speedups a run accepts: above MaxSpeedup a scenario-second is
+// shorter than the sampler's 5 ms floor; below MinSpeedup durations
+// overflow.
+const (
+	MinSpeedup = 0.001
+	MaxSpeedup = 200
+)
 
 // Config is a validated run configuration.
 type Config struct {
@@ -69,8 +78,9 @@ func (c *Config) Validate() error {
 	if c.Speedup == 0 {
 		c.Speedup = 1
 	}
-	if c.Speedup < 0 || math.IsNaN(c.Speedup) || math.IsInf(c.Speedup, 0) {
-		return fmt.Errorf("speedup must be > 0, got %v", c.Speedup)
+	if !(c.Speedup >= MinSpeedup && c.Speedup <= MaxSpeedup) {
+		return fmt.Errorf("speedup must be between %v and %v, got %v (the sampler ticks at most every 5 ms of wall time, one scenario-second at ×%v)",
+			MinSpeedup, MaxSpeedup, c.Speedup, MaxSpeedup)
 	}
 	if c.Tick == 0 {
 		c.Tick = 1
@@ -99,6 +109,20 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if c.Prefix != "" {
+		if !validName.MatchString(c.Prefix) {
+			return fmt.Errorf("prefix %q: use letters, digits, '.', '_' and '-' only (it starts topic and group names)", c.Prefix)
+		}
+		longest := ""
+		for _, n := range append(c.Scenario.TopicNames(), c.Scenario.GroupNames()...) {
+			if len(n) > len(longest) {
+				longest = n
+			}
+		}
+		if l := len(c.Prefix) + len(longest) + len(".effects"); l > 249 {
+			return fmt.Errorf("prefix %q: %q would make a Kafka name of %d characters, over the limit of 249", c.Prefix, c.Prefix+longest, l)
+		}
+	}
 	if c.Prefix == "" {
 		c.Prefix = "bb-" + time.Now().UTC().Format("20060102T150405.000") + "-"
 		c.Prefix = strings.ReplaceAll(c.Prefix, ".", "")
@@ -108,6 +132,9 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// validName is what Kafka accepts in topic names.
+var validName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 // wall converts scenario seconds to a wall duration.
 func (c *Config) wall(s float64) time.Duration {
@@ -284,7 +311,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	readyErr := waitReady(egCtx, adm, cfg, groups, assign)
 	if readyErr != nil {
 		stopConsumers()
-		_ = eg.Wait()
+		// What stopped the workers says more than the wait's own error
+		// (often just "context canceled").
+		errs := []error{eg.Wait()}
+		for gi := range groups {
+			errs = append(errs, gstats[gi].Err())
+		}
+		if err := errors.Join(errs...); err != nil && (errors.Is(readyErr, context.Canceled) || ctx.Err() == nil) {
+			readyErr = errors.Join(readyErr, err)
+		}
 		return nil, readyErr
 	}
 	for gi, name := range groups {

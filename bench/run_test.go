@@ -117,6 +117,9 @@ func TestRunEmbedded(t *testing.T) {
 // TestRunInterrupted stops a run midway: the result covers what was
 // measured and says it is incomplete.
 func TestRunInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays a scenario on the embedded broker")
+	}
 	sc := parse(t, mini)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -183,8 +183,8 @@ func predictDuplicates(sc *scenario.Scenario, group string, p Predicted, resent 
 	var exact int64
 	for _, t := range sc.Groups[group].Topics {
 		exact += resent[t]
-		if pf != nil && !idempotentTopic(sc, t) {
-			exact += pf.get(t)
+		if pf != nil {
+			exact += pf.get(t) // non-idempotent records only
 		}
 	}
 	p.DuplicatesUpstream = exact
@@ -210,6 +210,26 @@ func predictDuplicates(sc *scenario.Scenario, group string, p Predicted, resent 
 		p.Duplicates = &exact
 	}
 	return p
+}
+
+// lostEvents counts the events acknowledged to a producer feeding group
+// and never delivered to it, id by id: the audit's record of each event
+// against the producers' record of each acknowledgement.
+func lostEvents(sc *scenario.Scenario, group string, pstats []*producer.Stats, gst *consumer.Stats) int64 {
+	var lost int64
+	for i, name := range sc.ProducerNames() {
+		if !slices.Contains(sc.Groups[group].Topics, sc.Producers[name].Topic) {
+			continue
+		}
+		id := uint32(i + 1) // producer ids are the name order, from 1
+		sent := uint64(pstats[i].Sent.Load())
+		for seq := range sent {
+			if pstats[i].WasAcked(seq) && gst.Audit.Count(id, seq) == 0 {
+				lost++
+			}
+		}
+	}
+	return lost
 }
 
 // workerFaults names the worker faults of a group ("" when none).
@@ -242,17 +262,6 @@ func faultsOn(sc *scenario.Scenario, group string) string {
 	return strings.Join(names, " and ")
 }
 
-// idempotentTopic reports whether every producer writing to topic t is
-// idempotent, so a retried produce never appends twice.
-func idempotentTopic(sc *scenario.Scenario, t string) bool {
-	for _, p := range sc.Producers {
-		if p.Topic == t && !p.Idempotent {
-			return false
-		}
-	}
-	return true
-}
-
 // deliveryVerdicts checks the audit: duplicates delivered equal the
 // prediction (or stay within its bound); a group with dedup suppresses
 // every one of them and applies none twice; one without applies each
@@ -274,10 +283,23 @@ func deliveryVerdicts(g scenario.Group, p Predicted, o Observed) map[string]stri
 		// upstream duplicates (other records with the same event id).
 		v["applied_twice"] = verdict(o.AppliedTwice == p.DuplicatesUpstream && o.Effects.Applied == o.Unique+p.DuplicatesUpstream)
 	case g.Dedup:
-		v["duplicates_suppressed"] = verdict(o.DuplicatesSuppressed == o.DuplicatesDelivered)
+		// The dedup store (its own record of applied ids, apart from the
+		// audit) suppresses every duplicate the causes made.
+		switch {
+		case p.Duplicates != nil:
+			v["duplicates_suppressed"] = verdict(o.DuplicatesSuppressed == *p.Duplicates && o.DuplicatesSuppressed == o.DuplicatesDelivered)
+		case p.DuplicatesMax != nil:
+			v["duplicates_suppressed"] = verdict(o.DuplicatesSuppressed <= *p.DuplicatesMax && o.DuplicatesSuppressed == o.DuplicatesDelivered)
+		}
 		v["applied_twice"] = verdict(o.AppliedTwice == 0 && o.Effects.Points == o.Effects.PointsExpected)
 	default:
-		v["applied_twice"] = verdict(o.AppliedTwice == o.DuplicatesDelivered)
+		// Every duplicate is applied again: as many as the causes made.
+		switch {
+		case p.Duplicates != nil:
+			v["applied_twice"] = verdict(o.AppliedTwice == *p.Duplicates)
+		case p.DuplicatesMax != nil:
+			v["applied_twice"] = verdict(o.AppliedTwice <= *p.DuplicatesMax)
+		}
 	}
 	return v
 }
@@ -313,9 +335,7 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 		obs.LatencyMs = r.Latency[pred.Name].Millis()
 		obs.MaxOffsetLag = MaxOffsetLag(r.Samples, gi)
 		obs.MaxTimeLagS = round(MaxTimeLag(r.Samples, gi), 3)
-		if n := len(r.Samples); n > 0 {
-			obs.Lost = max(0, r.Samples[n-1].Groups[gi].Backlog)
-		}
+		obs.Lost = lostEvents(r.Scenario, pred.Name, pstats, gstats[gi])
 		gst := gstats[gi]
 		obs.Delivered = gst.Delivered.Load() - gst.Foreign.Load()
 		obs.Unique = gst.Processed.Load()
@@ -334,6 +354,21 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 		gs.Observed = obs
 		gs.Predicted = predictDuplicates(r.Scenario, pred.Name, gs.Predicted, resentByTopic, wsets[pred.Name], pf)
 		gs.Verdicts = Verdicts(gs.Predicted.Figures, obs.Figures, s.Tolerance, gs.FloorEvents)
+		// The model counts ∫λ events, a producer sends ⌈∫λ⌉: allow one
+		// event per producer the group reads.
+		gs.Verdicts["events"] = verdict(within(gs.Predicted.Events, obs.Events, s.Tolerance, float64(len(r.Scenario.Inputs(r.Scenario.Groups[pred.Name])))))
+		if math.IsInf(pred.DrainedAtS, 1) {
+			// Predicted never to drain: it processes fewer events than it
+			// receives, and what it holds at the end is not lost.
+			delete(gs.Verdicts, "events")
+			obs.Lost = 0
+			gs.Observed.Lost = 0
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: predicted never to drain (its capacity ends at 0): the run did not wait for it, and what it still holds is not counted as lost", pred.Name))
+		}
+		if _, ok := gs.Verdicts["growth_rate"]; ok && !growthJudged(pred) {
+			delete(gs.Verdicts, "growth_rate")
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: growth_rate reported, not judged: the predicted steepest stretch lasts under %ds (a ramp peaks for an instant), too short to fit", pred.Name, minGrowthWindow))
+		}
 		if f := faultsOn(r.Scenario, pred.Name); f != "" {
 			// The model has the group's workers and its producers' pace
 			// fixed: its backlog figures are reported, not judged.

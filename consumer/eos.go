@@ -85,7 +85,7 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 		}
 		stopped := false
 		fs.EachRecord(func(r *kgo.Record) {
-			if stopped || !m.await(ctx) {
+			if stopped || !m.await(pctx) {
 				stopped = true
 				return
 			}

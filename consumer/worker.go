@@ -331,7 +331,8 @@ func (m *member) scenarioNow() float64 {
 
 // await waits until the throttle lets the next record be processed; false
 // when the worker must stop instead (ctx done, crash, leave, or a capacity
-// of 0 for ever).
+// of 0 for ever). ctx is the watch context, so a crash or a leave cuts a
+// long wait (a capacity-0 phase) short.
 func (m *member) await(ctx context.Context) bool {
 	if m.crashed.Load() || m.leaving.Load() {
 		return false
@@ -452,7 +453,7 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		}
 		stopped := false
 		fs.EachRecord(func(r *kgo.Record) {
-			if stopped || !m.await(ctx) {
+			if stopped || !m.await(pctx) {
 				stopped = true
 				return
 			}

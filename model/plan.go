@@ -258,6 +258,13 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target) (workers i
 	if !ok {
 		return 0, nil, 0, "no capacity meets the target"
 	}
+	// A group beyond maxWorkers members is no plan (and its per-worker
+	// model would not fit in memory): say so instead.
+	const maxWorkers = 100_000
+	if w := need / per; math.IsNaN(w) || w > maxWorkers {
+		return 0, nil, 0, fmt.Sprintf("more than %d workers at %s/s each would be needed (%s/s in all)", maxWorkers,
+			strconv.FormatFloat(per, 'g', 4, 64), strconv.FormatFloat(need, 'f', 1, 64))
+	}
 	start := max(1, int(math.Ceil(need/per-1e-9)))
 	limit := start + 64
 	if keyed {

@@ -11,6 +11,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/backlogbench/backlogbench/audit"
 	"github.com/backlogbench/backlogbench/event"
 )
 
@@ -60,10 +61,26 @@ type Stats struct {
 	ResentAcked  atomic.Int64
 	ResentFailed atomic.Int64
 
+	ackedOnce sync.Once
+	acked     *audit.Store // the sequence numbers acknowledged (first sends)
+
 	errMu    sync.Mutex
 	firstErr error
 	publish  *hdrhistogram.Histogram // intended send → ack, scenario µs
 }
+
+// ackedIDs returns the set of acknowledged sequence numbers.
+func (s *Stats) ackedIDs() *audit.Store {
+	s.ackedOnce.Do(func() { s.acked = audit.NewStore(1) })
+	return s.acked
+}
+
+// MarkAcked records that event seq (its first send) was acknowledged.
+func (s *Stats) MarkAcked(seq uint64) { s.ackedIDs().FirstApply(0, seq) }
+
+// WasAcked reports whether event seq (its first send) was acknowledged:
+// the events a group must process for nothing to be lost.
+func (s *Stats) WasAcked(seq uint64) bool { return s.ackedIDs().Has(0, seq) }
 
 // PublishLatency returns a copy of the publish latency histogram: from
 // each event's intended send time to the broker's acknowledgement, in
@@ -198,8 +215,9 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 				cfg.OnAck(r.Partition, r.Offset, float64(m.ScenarioNs)/1e9)
 			}
 		default:
-			st.Acked.Add(1)
 			m, _ := event.ParseHeader(rb.hdr[:])
+			st.MarkAcked(m.Seq)
+			st.Acked.Add(1)
 			st.recordPublish(int64(float64(time.Now().UnixNano()-m.IntendedNs) / 1e3 * cfg.Pacer.speedup()))
 			if cfg.OnAck != nil {
 				cfg.OnAck(r.Partition, r.Offset, float64(m.ScenarioNs)/1e9)

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"io/fs"
 	"strconv"
 	"strings"
 )
@@ -56,7 +57,11 @@ type fileError struct {
 }
 
 func (e *fileError) Error() string {
-	return "open scenario " + strconv.Quote(e.arg) + ": " + e.err.Error()
+	msg := "open scenario " + strconv.Quote(e.arg) + ": " + e.err.Error()
+	if errors.Is(e.err, fs.ErrNotExist) && !strings.ContainsAny(e.arg, `/\.`) {
+		msg += " (nor is it a preset: " + strings.Join(PresetNames(), ", ") + ")"
+	}
+	return msg
 }
 
 func (e *fileError) Unwrap() []error { return []error{e.err, ErrInvalid} }

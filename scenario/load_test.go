@@ -148,7 +148,7 @@ func TestLoadErrors(t *testing.T) {
 		notExist bool
 	}{
 		{missing, `open scenario "` + missing + `": no such file or directory`, true},
-		{"flash-sal", `open scenario "flash-sal": no such file or directory`, true},
+		{"flash-sal", `open scenario "flash-sal": no such file or directory (nor is it a preset: ` + strings.Join(PresetNames(), ", ") + `)`, true},
 		{bad, bad + ":1: topics: must be a mapping, got 3", false},
 	}
 	for _, tt := range tests {
