@@ -154,6 +154,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return runErr
 	}
+	if !res.Summary.Complete {
+		return fmt.Errorf("the run did not finish (see its notes: a drain timeout?); what was measured is in %s", out)
+	}
 	if o.check && !res.Summary.Passed {
 		return errCheckFailed
 	}
