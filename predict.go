@@ -16,9 +16,9 @@ import (
 
 // predictOutput is `predict --format json`.
 type predictOutput struct {
-	Scenario     string                  `json:"scenario"`
-	Groups       map[string]groupPredict `json:"groups"`
-	CriticalPath *criticalPathOutput     `json:"critical_path,omitempty"`
+	Scenario     string                    `json:"scenario"`
+	Groups       map[string]groupPredict   `json:"groups"`
+	CriticalPath *bench.CriticalPathChains `json:"critical_path,omitempty"`
 }
 
 // groupPredict is one group in `predict --format json`: its figures, the
@@ -28,17 +28,6 @@ type groupPredict struct {
 	bench.Figures
 	LatencyMs   *bench.PredictedLatency `json:"latency_ms"`
 	MaxTimeLagS *float64                `json:"max_time_lag_s"`
-}
-
-// criticalPathOutput is the critical path in `predict --format json`.
-type criticalPathOutput struct {
-	Sync              []string `json:"sync"`
-	SyncLatencyMs     float64  `json:"sync_latency_ms"`
-	SyncAvailability  float64  `json:"sync_availability"`
-	Kept              []string `json:"kept"`
-	Moved             []string `json:"moved"`
-	AsyncLatencyMs    float64  `json:"async_latency_ms"`
-	AsyncAvailability float64  `json:"async_availability"`
 }
 
 func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -76,12 +65,7 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			out.Groups[p.Name] = gp
 		}
-		if cp != nil {
-			out.CriticalPath = &criticalPathOutput{
-				Sync: cp.Sync.Steps, SyncLatencyMs: ms(cp.Sync.Latency), SyncAvailability: cp.Sync.Availability,
-				Kept: cp.Async.Steps, Moved: cp.Moved, AsyncLatencyMs: ms(cp.Async.Latency), AsyncAvailability: cp.Async.Availability,
-			}
-		}
+		out.CriticalPath = bench.PredictCriticalPath(sc)
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)

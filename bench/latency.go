@@ -87,6 +87,17 @@ func latencyRows(g string, gs GroupSummary) [][]string {
 // measured in wall time (a run's scenario-time latency divided by its
 // speedup); availabilities are fractions.
 type CriticalPathSummary struct {
+	CriticalPathChains
+	// PublishMs is the measured publish latency; AsyncWithPublishMs the
+	// async chain with it paid (its p50, p99 and max added).
+	PublishMs          LatencyMs `json:"publish_ms"`
+	AsyncWithPublishMs LatencyMs `json:"async_with_publish_ms"`
+}
+
+// CriticalPathChains are the two predicted chains of a critical path:
+// every step synchronous, and only the kept ones (the rest published as an
+// event). Latencies in milliseconds, availabilities as fractions.
+type CriticalPathChains struct {
 	Sync              []string `json:"sync"`
 	SyncLatencyMs     float64  `json:"sync_latency_ms"`
 	SyncAvailability  float64  `json:"sync_availability"`
@@ -94,10 +105,20 @@ type CriticalPathSummary struct {
 	Moved             []string `json:"moved"`
 	AsyncLatencyMs    float64  `json:"async_latency_ms"`
 	AsyncAvailability float64  `json:"async_availability"`
-	// PublishMs is the measured publish latency; AsyncWithPublishMs the
-	// async chain with it paid (its p50, p99 and max added).
-	PublishMs          LatencyMs `json:"publish_ms"`
-	AsyncWithPublishMs LatencyMs `json:"async_with_publish_ms"`
+}
+
+// PredictCriticalPath returns the scenario's critical-path chains, nil
+// without a critical path.
+func PredictCriticalPath(sc *scenario.Scenario) *CriticalPathChains {
+	cp := CriticalPath(sc)
+	if cp == nil {
+		return nil
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return &CriticalPathChains{
+		Sync: cp.Sync.Steps, SyncLatencyMs: ms(cp.Sync.Latency), SyncAvailability: cp.Sync.Availability,
+		Kept: cp.Async.Steps, Moved: cp.Moved, AsyncLatencyMs: ms(cp.Async.Latency), AsyncAvailability: cp.Async.Availability,
+	}
 }
 
 // criticalPathSummary returns the critical path's predicted chains and
@@ -108,11 +129,7 @@ func criticalPathSummary(sc *scenario.Scenario, speedup float64, pstats []*produ
 	if cp == nil {
 		return nil
 	}
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	s := &CriticalPathSummary{
-		Sync: cp.Sync.Steps, SyncLatencyMs: ms(cp.Sync.Latency), SyncAvailability: cp.Sync.Availability,
-		Kept: cp.Async.Steps, Moved: cp.Moved, AsyncLatencyMs: ms(cp.Async.Latency), AsyncAvailability: cp.Async.Availability,
-	}
+	s := &CriticalPathSummary{CriticalPathChains: *PredictCriticalPath(sc)}
 	h := hdrhistogram.New(1, 7*24*3600*1_000_000, 3)
 	for _, st := range pstats {
 		h.Merge(st.PublishLatency())

@@ -259,27 +259,13 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 		keyLen := len(rb.buf)
 		rb.buf = event.AppendJSON(rb.buf, cfg.Kind, cfg.Name, cfg.Seed, m, cfg.Size)
 		event.AppendHeader(rb.hdr[:0], m)
-		rb.rec = kgo.Record{
-			Topic:   cfg.Topic,
-			Key:     rb.buf[:keyLen],
-			Value:   rb.buf[keyLen:],
-			Headers: append(rb.rec.Headers[:0], kgo.RecordHeader{Key: event.HeaderKey, Value: rb.hdr[:]}),
-			Context: rb.ctx,
-		}
-		rb.resend = false
+		rb.fill(cfg.Topic, keyLen, false)
 		st.Sent.Add(1)
 		if Resends(cfg.Seed, cfg.ID, sent, cfg.Resend) {
 			cp := pool.Get().(*recBuf)
 			cp.buf = append(cp.buf[:0], rb.buf...)
 			cp.hdr = rb.hdr
-			cp.resend = true
-			cp.rec = kgo.Record{
-				Topic:   cfg.Topic,
-				Key:     cp.buf[:keyLen],
-				Value:   cp.buf[keyLen:],
-				Headers: append(cp.rec.Headers[:0], kgo.RecordHeader{Key: event.HeaderKey, Value: cp.hdr[:]}),
-				Context: cp.ctx,
-			}
+			cp.fill(cfg.Topic, keyLen, true)
 			cl.Produce(ctx, &rb.rec, promise)
 			st.Resent.Add(1)
 			cl.Produce(ctx, &cp.rec, promise)
@@ -305,3 +291,15 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 }
 
 type recKey struct{}
+
+// fill makes rb's record from its buffer (key, then value) and header.
+func (rb *recBuf) fill(topic string, keyLen int, resend bool) {
+	rb.resend = resend
+	rb.rec = kgo.Record{
+		Topic:   topic,
+		Key:     rb.buf[:keyLen],
+		Value:   rb.buf[keyLen:],
+		Headers: append(rb.rec.Headers[:0], kgo.RecordHeader{Key: event.HeaderKey, Value: rb.hdr[:]}),
+		Context: rb.ctx,
+	}
+}
