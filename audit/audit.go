@@ -25,39 +25,53 @@ const (
 
 type page [pageWords]atomic.Uint64
 
-// counts is one producer's 2-bit counters.
-type counts struct {
-	mu    sync.Mutex // guards growth of pages
-	pages atomic.Pointer[[]*page]
+// paged is an array of pages allocated as they are first reached: reads
+// take no lock, growth takes one.
+type paged[P any] struct {
+	mu    sync.Mutex // guards growth
+	pages atomic.Pointer[[]*P]
 }
 
-func (c *counts) page(i uint64, grow bool) *page {
-	if ps := c.pages.Load(); ps != nil && i < uint64(len(*ps)) && (*ps)[i] != nil {
+// get returns page i, allocating it when grow is set (nil otherwise, for
+// a page never reached).
+func (a *paged[P]) get(i uint64, grow bool) *P {
+	if ps := a.pages.Load(); ps != nil && i < uint64(len(*ps)) && (*ps)[i] != nil {
 		return (*ps)[i]
 	}
 	if !grow {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var ps []*page
-	if p := c.pages.Load(); p != nil {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var ps []*P
+	if p := a.pages.Load(); p != nil {
 		ps = *p
 	}
 	if i < uint64(len(ps)) && ps[i] != nil {
 		return ps[i]
 	}
-	nps := make([]*page, max(uint64(len(ps)), i+1))
+	nps := make([]*P, max(uint64(len(ps)), i+1))
 	copy(nps, ps)
-	nps[i] = new(page)
-	c.pages.Store(&nps)
+	nps[i] = new(P)
+	a.pages.Store(&nps)
 	return nps[i]
 }
+
+// all returns the pages (nil entries for pages never reached).
+func (a *paged[P]) all() []*P {
+	if ps := a.pages.Load(); ps != nil {
+		return *ps
+	}
+	return nil
+}
+
+// counts is one producer's 2-bit counters.
+type counts struct{ paged[page] }
 
 // inc adds one to seq's cell (saturating at 3) and returns the count
 // before.
 func (c *counts) inc(seq uint64) uint8 {
-	p := c.page(seq>>pageBits, true)
+	p := c.get(seq>>pageBits, true)
 	off := seq & (pageEvents - 1)
 	w := &p[off/cellsWord]
 	shift := (off % cellsWord) * 2
@@ -73,9 +87,9 @@ func (c *counts) inc(seq uint64) uint8 {
 	}
 }
 
-// get returns seq's cell.
-func (c *counts) get(seq uint64) uint8 {
-	p := c.page(seq>>pageBits, false)
+// cell returns seq's cell.
+func (c *counts) cell(seq uint64) uint8 {
+	p := c.get(seq>>pageBits, false)
 	if p == nil {
 		return 0
 	}
@@ -86,11 +100,7 @@ func (c *counts) get(seq uint64) uint8 {
 // unseen counts the cells equal to 0 among sequence numbers [0, n).
 func (c *counts) unseen(n uint64) uint64 {
 	var seen uint64
-	ps := c.pages.Load()
-	if ps == nil {
-		return n
-	}
-	for i, p := range *ps {
+	for i, p := range c.all() {
 		if p == nil {
 			continue
 		}
@@ -117,17 +127,14 @@ func (c *counts) unseen(n uint64) uint64 {
 
 // bytes returns the memory the pages hold.
 func (c *counts) bytes() int {
-	ps := c.pages.Load()
-	if ps == nil {
-		return 0
-	}
+	ps := c.all()
 	n := 0
-	for _, p := range *ps {
+	for _, p := range ps {
 		if p != nil {
 			n += pageWords * 8
 		}
 	}
-	return n + len(*ps)*8
+	return n + len(ps)*8
 }
 
 // Log is a group's delivery log: per producer id, how often each event was
@@ -162,7 +169,7 @@ func (l *Log) Count(producer uint32, seq uint64) int {
 	if int(producer) >= len(l.producers) {
 		return 0
 	}
-	return int(l.producers[producer].get(seq))
+	return int(l.producers[producer].cell(seq))
 }
 
 // Delivered returns all deliveries recorded.

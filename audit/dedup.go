@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"sync"
 	"sync/atomic"
 )
 
@@ -38,22 +37,20 @@ type bitPage [pageEvents / 64]atomic.Uint64
 
 // has reports whether bit i is set.
 func (b *bitset) has(i uint64) bool {
-	ps := b.pages.Load()
-	if ps == nil || i>>pageBits >= uint64(len(*ps)) || (*ps)[i>>pageBits] == nil {
+	p := b.get(i>>pageBits, false)
+	if p == nil {
 		return false
 	}
 	off := i & (pageEvents - 1)
-	return (*ps)[i>>pageBits][off/64].Load()&(1<<(off%64)) != 0
+	return p[off/64].Load()&(1<<(off%64)) != 0
 }
 
-type bitset struct {
-	mu    sync.Mutex
-	pages atomic.Pointer[[]*bitPage]
-}
+// bitset is one producer's bits.
+type bitset struct{ paged[bitPage] }
 
 // testAndSet sets bit i and reports whether it was clear.
 func (b *bitset) testAndSet(i uint64) bool {
-	p := b.page(i >> pageBits)
+	p := b.get(i>>pageBits, true)
 	off := i & (pageEvents - 1)
 	w := &p[off/64]
 	mask := uint64(1) << (off % 64)
@@ -66,24 +63,4 @@ func (b *bitset) testAndSet(i uint64) bool {
 			return true
 		}
 	}
-}
-
-func (b *bitset) page(i uint64) *bitPage {
-	if ps := b.pages.Load(); ps != nil && i < uint64(len(*ps)) && (*ps)[i] != nil {
-		return (*ps)[i]
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var ps []*bitPage
-	if p := b.pages.Load(); p != nil {
-		ps = *p
-	}
-	if i < uint64(len(ps)) && ps[i] != nil {
-		return ps[i]
-	}
-	nps := make([]*bitPage, max(uint64(len(ps)), i+1))
-	copy(nps, ps)
-	nps[i] = new(bitPage)
-	b.pages.Store(&nps)
-	return nps[i]
 }

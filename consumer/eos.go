@@ -47,7 +47,6 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 		kgo.TransactionalID(fmt.Sprintf("%s-%d", cfg.Group, cfg.Index)),
 		kgo.TransactionTimeout(10*time.Second),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.RequireStableFetchOffsets(),
 		kgo.ProducerLinger(0),
 		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, a map[string][]int32) { m.assigned(a) }),
 		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, r map[string][]int32) { m.revoked(r) }),

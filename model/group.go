@@ -146,30 +146,7 @@ func Predict(g Group) Prediction {
 		return Fluid(g.inputs(), rate.Schedule{})
 	}
 	loads := g.Loads()
-	type class struct {
-		load  []float64
-		count int
-		first int
-	}
-	var classes []class
-	active := 0
-	for w, l := range loads {
-		if !slices.ContainsFunc(l, func(x float64) bool { return x > 0 }) {
-			continue
-		}
-		active++
-		found := false
-		for i := range classes {
-			if slices.Equal(classes[i].load, l) {
-				classes[i].count++
-				found = true
-				break
-			}
-		}
-		if !found {
-			classes = append(classes, class{load: l, count: 1, first: w})
-		}
-	}
+	classes, active := loadClasses(loads)
 	ins := g.inputs()
 	if len(classes) <= 1 && complete(loads, len(ins)) {
 		return Fluid(ins, g.Capacity.Scaled(float64(active)/float64(g.Workers)))
@@ -267,4 +244,29 @@ func sumCurves(cs []Curve, counts []float64) Curve {
 		out = appendPiece(out, sum)
 	}
 	return Curve{Pieces: trimTail(out)}
+}
+
+// loadClass is a set of workers with the same shares of the inputs.
+type loadClass struct {
+	load  []float64 // the workers' share of each input
+	count int       // how many workers have it
+	first int       // the first of them
+}
+
+// loadClasses groups the workers holding a partition by their shares, in
+// worker order, and counts those workers.
+func loadClasses(loads [][]float64) (classes []loadClass, active int) {
+	for w, l := range loads {
+		if !slices.ContainsFunc(l, func(x float64) bool { return x > 0 }) {
+			continue
+		}
+		active++
+		i := slices.IndexFunc(classes, func(c loadClass) bool { return slices.Equal(c.load, l) })
+		if i < 0 {
+			classes = append(classes, loadClass{load: l, count: 1, first: w})
+			continue
+		}
+		classes[i].count++
+	}
+	return classes, active
 }

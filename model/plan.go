@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/backlogbench/backlogbench/rate"
@@ -229,7 +230,7 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target) (workers i
 			tp.Partitions = parts[i]
 			h.Topics = append(h.Topics, tp)
 		}
-		if w == g.Workers && equalInts(parts, current) {
+		if w == g.Workers && slices.Equal(parts, current) {
 			h.Assignment = g.Assignment
 		}
 		return t.Met(Predict(h))
@@ -291,18 +292,6 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target) (workers i
 		}
 	}
 	return workers, parts, atCurrent, ""
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // infeasibleReason says why no capacity meets the target: a stretch of

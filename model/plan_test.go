@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,7 +87,7 @@ func TestPlanGroup(t *testing.T) {
 			if math.Abs(pl.Capacity-tt.capacity) > 1e-9 {
 				t.Errorf("capacity = %v, want %v", pl.Capacity, tt.capacity)
 			}
-			if pl.Workers != tt.workers || !equalInts(pl.Partitions, tt.partitions) || pl.WorkersAtCurrentPartitions != tt.atCurrent {
+			if pl.Workers != tt.workers || !slices.Equal(pl.Partitions, tt.partitions) || pl.WorkersAtCurrentPartitions != tt.atCurrent {
 				t.Errorf("workers %d, partitions %v, at current partitions %d; want %d, %v, %d",
 					pl.Workers, pl.Partitions, pl.WorkersAtCurrentPartitions, tt.workers, tt.partitions, tt.atCurrent)
 			}

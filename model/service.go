@@ -308,33 +308,7 @@ func Stochastic(g Group, pr Prediction, svc Service, seed uint64) (Latency, bool
 		return Latency{}, false
 	}
 	asg := g.assignment()
-	loads := g.Loads()
-	type class struct {
-		load  []float64
-		count int
-		first int
-	}
-	var classes []class
-	for w, l := range loads {
-		idle := true
-		for _, x := range l {
-			idle = idle && x == 0
-		}
-		if idle {
-			continue
-		}
-		found := false
-		for i := range classes {
-			if equalFloats(classes[i].load, l) {
-				classes[i].count++
-				found = true
-				break
-			}
-		}
-		if !found {
-			classes = append(classes, class{load: l, count: 1, first: w})
-		}
-	}
+	classes, _ := loadClasses(g.Loads())
 	ins := g.inputs()
 	var bps []float64
 	end := 0.0
@@ -442,18 +416,6 @@ func workerStreams(g Group, parts [][]int32, load, rates []float64) []stream {
 func contiguous(ps []int32) bool {
 	for i := 1; i < len(ps); i++ {
 		if ps[i] != ps[i-1]+1 {
-			return false
-		}
-	}
-	return true
-}
-
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}

@@ -1,15 +1,11 @@
 package scenario
 
-import "sort"
+import (
+	"maps"
+	"slices"
+)
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // TopicNames returns the topic names in order.
 func (s *Scenario) TopicNames() []string { return sortedKeys(s.Topics) }
