@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/backlogbench/backlogbench/bench"
 	"github.com/backlogbench/backlogbench/model"
+	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
@@ -156,7 +156,7 @@ func planCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 // planFor plans one group.
 func planFor(sc *scenario.Scenario, name string, t model.Target) planGroup {
 	g := sc.Groups[name]
-	mg := bench.ModelGroup(sc, name, nil)
+	mg := predict.ModelGroup(sc, name, nil)
 	pl := model.PlanGroup(mg, t)
 	nom := g.Capacity
 	for _, ph := range g.Phases {

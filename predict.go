@@ -10,24 +10,26 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/backlogbench/backlogbench/bench"
+	"github.com/backlogbench/backlogbench/predict"
+	"github.com/backlogbench/backlogbench/report"
+	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
 // predictOutput is `predict --format json`.
 type predictOutput struct {
-	Scenario     string                    `json:"scenario"`
-	Groups       map[string]groupPredict   `json:"groups"`
-	CriticalPath *bench.CriticalPathChains `json:"critical_path,omitempty"`
+	Scenario     string                      `json:"scenario"`
+	Groups       map[string]groupPredict     `json:"groups"`
+	CriticalPath *results.CriticalPathChains `json:"critical_path,omitempty"`
 }
 
 // groupPredict is one group in `predict --format json`: its figures, the
 // predicted latency (scenario ms) and largest time lag (s); both null when
 // some event is never processed.
 type groupPredict struct {
-	bench.Figures
-	LatencyMs   *bench.PredictedLatency `json:"latency_ms"`
-	MaxTimeLagS *float64                `json:"max_time_lag_s"`
+	results.Figures
+	LatencyMs   *results.PredictedLatency `json:"latency_ms"`
+	MaxTimeLagS *float64                  `json:"max_time_lag_s"`
 }
 
 func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,15 +51,15 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, w := range sc.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	preds := bench.Predict(sc)
-	cp := bench.CriticalPath(sc)
+	preds := predict.Predict(sc)
+	cp := predict.CriticalPath(sc)
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	if *format == "json" {
 		out := predictOutput{Scenario: sc.Name, Groups: map[string]groupPredict{}}
 		for _, p := range preds {
 			gp := groupPredict{Figures: p.Figures()}
 			if l := p.Latency; !math.IsInf(l.P50, 1) && !math.IsInf(l.P99, 1) {
-				gp.LatencyMs = &bench.PredictedLatency{P50: round3(l.P50 * 1000), P99: round3(l.P99 * 1000), Method: l.Method}
+				gp.LatencyMs = &results.PredictedLatency{P50: round3(l.P50 * 1000), P99: round3(l.P99 * 1000), Method: l.Method}
 			}
 			if !math.IsInf(p.MaxTimeLagS, 1) {
 				m := round3(p.MaxTimeLagS)
@@ -65,7 +67,7 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			out.Groups[p.Name] = gp
 		}
-		out.CriticalPath = bench.PredictCriticalPath(sc)
+		out.CriticalPath = predict.CriticalPathChains(sc)
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
@@ -90,10 +92,10 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if cp != nil {
-		fmt.Fprintf(stdout, "\ncritical path, all sync:  %s = %g ms, availability %s\n", strings.Join(cp.Sync.Steps, " + "), ms(cp.Sync.Latency), bench.Percent(cp.Sync.Availability))
+		fmt.Fprintf(stdout, "\ncritical path, all sync:  %s = %g ms, availability %s\n", strings.Join(cp.Sync.Steps, " + "), ms(cp.Sync.Latency), report.Percent(cp.Sync.Availability))
 		if len(cp.Moved) > 0 {
 			fmt.Fprintf(stdout, "critical path, async:     %s + publish = %g ms + publish, availability %s (and the broker's); %s off the path\n",
-				strings.Join(cp.Async.Steps, " + "), ms(cp.Async.Latency), bench.Percent(cp.Async.Availability), strings.Join(cp.Moved, ", "))
+				strings.Join(cp.Async.Steps, " + "), ms(cp.Async.Latency), report.Percent(cp.Async.Availability), strings.Join(cp.Moved, ", "))
 			fmt.Fprintln(stdout, "                          (run measures the publish latency)")
 		}
 	}

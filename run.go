@@ -17,6 +17,7 @@ import (
 	"github.com/backlogbench/backlogbench/metrics"
 	"github.com/backlogbench/backlogbench/progress"
 	"github.com/backlogbench/backlogbench/report"
+	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
@@ -103,7 +104,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	// Live views: the metrics endpoint and the progress display, both fed
 	// from the sampler's OnSample hook without blocking it.
-	var observers []func(bench.Sample)
+	var observers []func(results.Sample)
 	if o.metricsAddr != "" {
 		label := "embedded"
 		if len(o.brokers) > 0 {
@@ -124,7 +125,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		observers = append(observers, display.Observe)
 	}
 	if len(observers) > 0 {
-		cfg.OnSample = func(s bench.Sample) {
+		cfg.OnSample = func(s results.Sample) {
 			for _, f := range observers {
 				f(s)
 			}
@@ -138,7 +139,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if res == nil {
 		return runErr
 	}
-	if err := bench.Write(out, res); err != nil {
+	if err := results.Write(out, &res.Data); err != nil {
 		return errors.Join(runErr, fmt.Errorf("write results: %w", err))
 	}
 	// report.md, report.html and backlog.png, from the files just written:
@@ -146,7 +147,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := report.Render(out); err != nil {
 		return errors.Join(runErr, fmt.Errorf("render the report: %w", err))
 	}
-	bench.RenderTable(stdout, &res.Summary)
+	report.RenderTable(stdout, &res.Summary)
 	fmt.Fprintf(stdout, "results: %s (open %s)\n", out, filepath.Join(out, "report.html"))
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/backlogbench/backlogbench/report"
+	"github.com/backlogbench/backlogbench/results"
 )
 
 // deeperMini plays 12 partitions on 5 workers (search: two workers hold 3
@@ -61,9 +64,9 @@ func TestRunDeeper(t *testing.T) {
 			t.Errorf("%s: no assignment recorded", name)
 		}
 		for m, v := range g.Verdicts {
-			if v != Pass {
+			if v != results.Pass {
 				var sb strings.Builder
-				RenderTable(&sb, &s)
+				report.RenderTable(&sb, &s)
 				t.Errorf("%s %s: %s\n%s", name, m, v, sb.String())
 			}
 		}

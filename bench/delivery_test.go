@@ -5,11 +5,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/backlogbench/backlogbench/report"
+	"github.com/backlogbench/backlogbench/results"
 )
 
 // runScenario plays y on the embedded broker and returns the summary,
 // failing the test on a run error or an incomplete run.
-func runScenario(t *testing.T, y string, speedup float64) Summary {
+func runScenario(t *testing.T, y string, speedup float64) results.Summary {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("plays a scenario on the embedded broker")
@@ -27,16 +30,16 @@ func runScenario(t *testing.T, y string, speedup float64) Summary {
 }
 
 // requirePass fails the test on any failed verdict, showing the table.
-func requirePass(t *testing.T, s Summary) {
+func requirePass(t *testing.T, s results.Summary) {
 	t.Helper()
 	for g, gs := range s.Groups {
 		if gs.Observed.Lost != 0 {
 			t.Errorf("%s lost %d events", g, gs.Observed.Lost)
 		}
 		for m, v := range gs.Verdicts {
-			if v != Pass {
+			if v != results.Pass {
 				var b strings.Builder
-				RenderTable(&b, &s)
+				report.RenderTable(&b, &s)
 				t.Errorf("%s %s: %s\n%s", g, m, v, b.String())
 			}
 		}

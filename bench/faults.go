@@ -8,10 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kmsg"
-
+	"github.com/backlogbench/backlogbench/broker"
 	"github.com/backlogbench/backlogbench/event"
 	"github.com/backlogbench/backlogbench/scenario"
 )
@@ -118,36 +115,13 @@ func (p *produceFaults) get(topic string) int64 {
 	return p.records[topic]
 }
 
-// batchRecords returns the number of records in a produce request's
-// non-idempotent record batches: those its retry appends again.
-func batchRecords(b []byte) int64 {
-	var n int64
-	for len(b) >= 61 {
-		var rb kmsg.RecordBatch
-		if err := rb.ReadFrom(b); err != nil {
-			break
-		}
-		if rb.ProducerID < 0 {
-			// Only a non-idempotent batch is appended again by its retry;
-			// the broker drops an idempotent producer's retried sequence.
-			n += int64(rb.NumRecords)
-		}
-		l := int(rb.Length) + 12
-		if l <= 12 || l > len(b) {
-			break
-		}
-		b = b[l:]
-	}
-	return n
-}
-
 // faultRunner plays the scenario's faults at their scenario times.
 type faultRunner struct {
-	cfg     *Config
-	cluster *kfake.Cluster // nil on a real cluster
-	start   time.Time
-	phys    func(string) string
-	groups  map[string]*workerSet
+	cfg      *Config
+	embedded *broker.Embedded // nil on a real cluster
+	start    time.Time
+	phys     func(string) string
+	groups   map[string]*workerSet
 	// startWorker launches worker w of group g.
 	startWorker func(g string, w int)
 	produce     *produceFaults
@@ -168,7 +142,7 @@ func (r *faultRunner) run(ctx context.Context) {
 	for i, f := range sc.Faults {
 		switch f.Action {
 		case scenario.ProduceErrors:
-			var h *kfake.FaultHandle
+			var h *broker.FaultHandle
 			steps = append(steps,
 				step{f.At.Seconds(), func() { h = r.produceErrors(i, f) }},
 				step{(f.At + f.For).Seconds(), func() {
@@ -229,8 +203,8 @@ func (r *faultRunner) run(ctx context.Context) {
 // produce requests (for the fault's topic, or all) is appended and then
 // answered with NOT_ENOUGH_REPLICAS_AFTER_APPEND. Which requests fail
 // follows from the seed and the request's number.
-func (r *faultRunner) produceErrors(i int, f scenario.Fault) *kfake.FaultHandle {
-	if r.cluster == nil {
+func (r *faultRunner) produceErrors(i int, f scenario.Fault) *broker.FaultHandle {
+	if r.embedded == nil {
 		return nil
 	}
 	topic := ""
@@ -241,45 +215,19 @@ func (r *faultRunner) produceErrors(i int, f scenario.Fault) *kfake.FaultHandle 
 	for _, t := range r.cfg.Scenario.TopicNames() {
 		byPhys[r.phys(t)] = t
 	}
-	var (
-		n        uint64
-		last     kmsg.Request // When is asked once per partition of a request
-		decision bool
-	)
 	seed := r.cfg.Scenario.Seed
-	return r.cluster.Fault(kfake.Fault{
-		Keys:  []kmsg.Key{kmsg.Produce},
-		Topic: topic,
-		Err:   kerr.NotEnoughReplicasAfterAppend,
-		Count: -1,
-		When: func(req kmsg.Request) bool {
-			if req == last {
-				return decision
-			}
-			last, decision = req, false
-			n++
-			if event.Uniform(seed, uint32(1000+i), n, 0x6661756c74) >= f.Fraction {
-				return false
-			}
-			decision = true
-			pr, ok := req.(*kmsg.ProduceRequest)
+	return r.embedded.InjectProduceErrors(broker.ProduceErrors{
+		Topic:    topic,
+		Fraction: f.Fraction,
+		Decide:   func(n uint64) float64 { return event.Uniform(seed, uint32(1000+i), n, 0x6661756c74) },
+		Name: func(t string, id [16]byte) (string, bool) {
+			name, ok := byPhys[t]
 			if !ok {
-				return false
+				name, ok = r.topicIDs[id]
 			}
-			for _, t := range pr.Topics {
-				name, ok := byPhys[t.Topic]
-				if !ok {
-					name, ok = r.topicIDs[t.TopicID]
-				}
-				if !ok || (f.Topic != "" && name != f.Topic) {
-					continue
-				}
-				for _, p := range t.Partitions {
-					r.produce.add(name, batchRecords(p.Records))
-				}
-			}
-			return true
+			return name, ok && (f.Topic == "" || name == f.Topic)
 		},
+		OnRecords: r.produce.add,
 	})
 }
 

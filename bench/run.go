@@ -1,155 +1,78 @@
+// Package bench orchestrates a backlogbench run, in stages: connect to the
+// broker (embedded or real), prepare the run's topics, start every group
+// and wait until each is stable, play the producers and the faults on the
+// scenario's clock while the sampler watches, wait for the groups to
+// drain, and collect what was measured into a Result, judged against the
+// prediction. The data path itself lives in the packages it wires:
+// producer → broker → consumer → sampler → results.
 package bench
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"regexp"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/backlogbench/backlogbench/broker"
 	"github.com/backlogbench/backlogbench/consumer"
 	"github.com/backlogbench/backlogbench/event"
+	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/producer"
+	"github.com/backlogbench/backlogbench/results"
+	"github.com/backlogbench/backlogbench/sampler"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
-// ErrUnreachable is returned when the brokers cannot be reached.
-var ErrUnreachable = errors.New("cannot reach the Kafka brokers")
-
-// The speedups a run accepts: above MaxSpeedup a scenario-second is
-// shorter than the sampler's 5 ms floor; below MinSpeedup durations
-// overflow.
-const (
-	MinSpeedup = 0.001
-	MaxSpeedup = 200
-)
-
-// Config is a validated run configuration.
-type Config struct {
-	// Scenario is the scenario to play.
-	Scenario *scenario.Scenario
-	// Speedup compresses time: every duration is divided by it and every
-	// rate and capacity multiplied by it, so event counts and backlogs keep
-	// their size. The default is 1.
-	Speedup float64
-	// Brokers are a real cluster's seed brokers; empty runs the embedded
-	// broker (kfake, in process).
-	Brokers []string
-	// ClientOpts are extra client options for every connection (TLS, SASL).
-	ClientOpts []kgo.Opt
-	// Prefix is put before every topic and group name. The default is
-	// "bb-<run id>-", unique per run, so runs never mix.
-	Prefix string
-	// DrainTimeout bounds, in wall time, how long the run waits after the
-	// producers finish for every group to drain. The default is the
-	// predicted drain time (compressed) plus 30s.
-	DrainTimeout time.Duration
-	// Tick is the sampling interval in scenario seconds. The default is 1.
-	Tick float64
-	// ReadyTimeout bounds the wait for every group to be stable before the
-	// producers start. The default is 60s.
-	ReadyTimeout time.Duration
-	// Log receives progress lines; nil discards them.
-	Log io.Writer
-	// OnSample, when set, is called with every sample as it is taken, from
-	// the sampling goroutine (live progress, metrics). It must not block.
-	OnSample func(Sample)
-	// ProgressEvery is the scenario time between progress lines. The
-	// default is 60s.
-	ProgressEvery float64
-}
-
-// Validate checks the configuration and fills its defaults.
-func (c *Config) Validate() error {
-	if c.Scenario == nil {
-		return errors.New("no scenario")
-	}
-	if c.Speedup == 0 {
-		c.Speedup = 1
-	}
-	if !(c.Speedup >= MinSpeedup && c.Speedup <= MaxSpeedup) {
-		return fmt.Errorf("speedup must be between %v and %v, got %v (the sampler ticks at most every 5 ms of wall time, one scenario-second at ×%v)",
-			MinSpeedup, MaxSpeedup, c.Speedup, MaxSpeedup)
-	}
-	if c.Tick == 0 {
-		c.Tick = 1
-	}
-	if c.Tick < 0 {
-		return fmt.Errorf("tick must be > 0, got %v", c.Tick)
-	}
-	if c.DrainTimeout < 0 {
-		return fmt.Errorf("drain timeout must be ≥ 0, got %v", c.DrainTimeout)
-	}
-	if c.ReadyTimeout == 0 {
-		c.ReadyTimeout = 60 * time.Second
-	}
-	if c.ProgressEvery == 0 {
-		c.ProgressEvery = 60
-	}
-	for _, b := range c.Brokers {
-		if b == "" || !strings.Contains(b, ":") {
-			return fmt.Errorf("broker %q: want host:port", b)
-		}
-	}
-	if len(c.Brokers) > 0 {
-		for i, f := range c.Scenario.Faults {
-			if f.Action == scenario.ProduceErrors {
-				return fmt.Errorf("faults[%d]: produce-errors needs the embedded broker's fault injection; leave out --brokers", i)
-			}
-		}
-	}
-	if c.Prefix != "" {
-		if !validName.MatchString(c.Prefix) {
-			return fmt.Errorf("prefix %q: use letters, digits, '.', '_' and '-' only (it starts topic and group names)", c.Prefix)
-		}
-		longest := ""
-		for _, n := range append(c.Scenario.TopicNames(), c.Scenario.GroupNames()...) {
-			if len(n) > len(longest) {
-				longest = n
-			}
-		}
-		if l := len(c.Prefix) + len(longest) + len(".effects"); l > 249 {
-			return fmt.Errorf("prefix %q: %q would make a Kafka name of %d characters, over the limit of 249", c.Prefix, c.Prefix+longest, l)
-		}
-	}
-	if c.Prefix == "" {
-		c.Prefix = "bb-" + time.Now().UTC().Format("20060102T150405.000") + "-"
-		c.Prefix = strings.ReplaceAll(c.Prefix, ".", "")
-	}
-	if c.Log == nil {
-		c.Log = io.Discard
-	}
-	return nil
-}
-
-// validName is what Kafka accepts in topic names.
-var validName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
-// wall converts scenario seconds to a wall duration.
-func (c *Config) wall(s float64) time.Duration {
-	return time.Duration(s / c.Speedup * float64(time.Second))
-}
-
-// Result is everything a run measured. Reports are derived from it.
+// Result is everything a run measured (the stored data) and the
+// predictions it was judged against.
 type Result struct {
-	Scenario    *scenario.Scenario
-	Summary     Summary
-	Samples     []Sample
-	Predictions []GroupPrediction
-	// Latency holds each group's end-to-end latency histogram, scenario
-	// microseconds.
-	Latency map[string]*LatencyHistogram
+	results.Data
+	Predictions []predict.GroupPrediction
+}
+
+// run is one run's state, shared by its stages.
+type run struct {
+	cfg    Config
+	sc     *scenario.Scenario
+	res    *Result
+	preds  []predict.GroupPrediction
+	groups []string
+	prods  []string
+
+	embedded *broker.Embedded // nil on a real cluster
+	conn     *broker.Conn
+	// topics are the run's topics on the broker, for the cleanup.
+	topics   []string
+	topicIDs map[[16]byte]string
+	logs     map[string]*sampler.AckLog
+
+	pstats  []*producer.Stats
+	kinds   []event.Kind // by producer id, from 1
+	gstats  []*consumer.Stats
+	assign  []*assignment
+	wsets   map[string]*workerSet
+	groupIx map[string]int
+	// startNs is the wall time of scenario time 0, set once every group is
+	// ready (an hour ahead until then, so no worker paces early).
+	startNs atomic.Int64
+
+	// eg owns every goroutine of the run; consCtx the workers'.
+	eg            *errgroup.Group
+	egCtx         context.Context
+	consCtx       context.Context
+	stopConsumers context.CancelFunc
+
+	smp    *sampler.Sampler
+	faults *faultRunner
+
+	notesMu sync.Mutex
+	notes   []string
 }
 
 // Run plays the scenario and measures it. It returns the result measured
@@ -159,212 +82,286 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	sc := cfg.Scenario
 	wallStart := time.Now()
-	preds := Predict(sc)
-	res := &Result{Scenario: sc, Predictions: preds, Latency: map[string]*LatencyHistogram{}}
-	res.Summary = newSummary(sc, cfg, preds)
+	r := &run{cfg: cfg, sc: cfg.Scenario, groups: cfg.Scenario.GroupNames(), prods: cfg.Scenario.ProducerNames()}
+	r.preds = predict.Predict(r.sc)
+	r.res = &Result{Data: results.Data{Scenario: r.sc, Latency: map[string]*results.LatencyHistogram{}}, Predictions: r.preds}
+	r.res.Summary = newSummary(r.sc, cfg, r.preds)
 
-	// The broker.
-	seeds := cfg.Brokers
-	rf := int16(-1)
-	var cluster *kfake.Cluster
+	if err := r.connect(ctx); err != nil {
+		return nil, err
+	}
+	defer r.close()
+	defer r.cleanup(ctx)
+	if err := r.prepareTopics(ctx); err != nil {
+		return nil, err
+	}
+	r.prepareState()
+	r.eg, r.egCtx = errgroup.WithContext(ctx)
+	r.consCtx, r.stopConsumers = context.WithCancel(r.egCtx)
+	defer r.stopConsumers()
+	if err := r.startGroups(ctx); err != nil {
+		return nil, err
+	}
+	smp, stopPlay, prodDone, err := r.play()
+	if err != nil {
+		return nil, err
+	}
+	complete := r.drain(prodDone)
+	var runErr error
+	if ctx.Err() != nil {
+		runErr = ctx.Err()
+		r.note("interrupted: the figures cover the run up to the interruption")
+	}
+	// One last sample with everything settled, then stop.
+	stopPlay()
+	smp.Take()
+	r.stopConsumers()
+	if err := r.eg.Wait(); err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
+		runErr = err
+	}
+	r.collect(ctx, smp, complete && runErr == nil, wallStart)
+	return r.res, runErr
+}
+
+// connect starts the embedded broker, or reaches the real cluster.
+func (r *run) connect(ctx context.Context) error {
+	seeds := r.cfg.Brokers
 	if len(seeds) == 0 {
-		var err error
-		cluster, err = kfake.NewCluster(kfake.NumBrokers(1), kfake.GroupMinSessionTimeout(100*time.Millisecond))
+		e, err := broker.StartEmbedded(broker.EmbeddedConfig{})
 		if err != nil {
-			return nil, fmt.Errorf("start the embedded broker: %w", err)
+			return err
 		}
-		defer cluster.Close()
-		seeds, rf = cluster.ListenAddrs(), 1
+		r.embedded, seeds = e, e.Addrs()
 	}
-	base := append([]kgo.Opt{kgo.SeedBrokers(seeds...), kgo.DialTimeout(3 * time.Second)}, cfg.ClientOpts...)
-	admCl, err := kgo.NewClient(base...)
+	conn, err := broker.Connect(ctx, seeds, r.cfg.ClientOpts)
 	if err != nil {
-		return nil, fmt.Errorf("broker client: %w", err)
-	}
-	defer admCl.Close()
-	adm := kadm.NewClient(admCl)
-	pctx, cancel := context.WithTimeout(ctx, 8*time.Second)
-	err = admCl.Ping(pctx)
-	cancel()
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		if r.embedded != nil {
+			r.embedded.Close()
 		}
-		return nil, fmt.Errorf("%w at %s: %v (is Kafka running? `docker compose up -d` starts one on localhost:9092; leave out --brokers to use the embedded broker)", ErrUnreachable, strings.Join(seeds, ","), err)
+		return err
 	}
+	r.conn = conn
+	return nil
+}
 
-	// Topics.
-	phys := func(name string) string { return cfg.Prefix + name }
-	logs := map[string]*ackLog{}
-	topicIDs := map[[16]byte]string{}
-	for _, t := range sc.TopicNames() {
-		n := sc.Topics[t].Partitions
-		r, err := adm.CreateTopic(ctx, int32(n), rf, nil, phys(t))
-		if err == nil {
-			err = r.Err
-		}
-		if err != nil {
-			return nil, fmt.Errorf("create topic %s: %w", phys(t), err)
-		}
-		topicIDs[r.ID] = t
-		logs[t] = newAckLog(n)
+// close closes the admin client and stops the embedded broker.
+func (r *run) close() {
+	r.conn.Close()
+	if r.embedded != nil {
+		r.embedded.Close()
 	}
-	// An exactly-once group writes its effects to a topic of its own.
-	effectsTopic := func(group string) string { return phys(group + ".effects") }
-	for _, name := range sc.GroupNames() {
-		if sc.Groups[name].Delivery != scenario.ExactlyOnce {
-			continue
-		}
-		r, err := adm.CreateTopic(ctx, 1, rf, nil, effectsTopic(name))
-		if err == nil {
-			err = r.Err
-		}
-		if err != nil {
-			return nil, fmt.Errorf("create topic %s: %w", effectsTopic(name), err)
-		}
-	}
+}
 
-	// State shared with the workers and producers.
-	groups := sc.GroupNames()
-	prods := sc.ProducerNames()
-	pstats := make([]*producer.Stats, len(prods))
-	for i := range pstats {
-		pstats[i] = new(producer.Stats)
+// cleanup deletes the run's topics and groups from a real cluster, unless
+// the run keeps them. The embedded broker goes away with the run.
+func (r *run) cleanup(ctx context.Context) {
+	if r.embedded != nil || r.cfg.Keep {
+		return
 	}
-	kinds := make([]event.Kind, len(prods)+1) // index: producer id, from 1
-	for i, name := range prods {
-		kinds[i+1], _ = event.ParseKind(sc.Producers[name].Event)
+	var groups []string
+	for _, g := range r.groups {
+		groups = append(groups, r.phys(g))
 	}
-	gstats := make([]*consumer.Stats, len(groups))
-	assign := make([]*assignment, len(groups))
-	wsets := map[string]*workerSet{}
-	for i, name := range groups {
+	if err := r.conn.Cleanup(ctx, r.topics, groups); err != nil {
+		r.res.Summary.Notes = append(r.res.Summary.Notes, "cleanup: "+err.Error())
+	}
+}
+
+// phys is a topic's or group's name on the broker.
+func (r *run) phys(name string) string { return r.cfg.Prefix + name }
+
+// effectsTopic is the topic an exactly-once group writes its effects to.
+func (r *run) effectsTopic(group string) string { return r.phys(group + ".effects") }
+
+// replication is the replication factor of the run's topics: 1 on the
+// embedded broker, else the broker's default.
+func (r *run) replication() int16 {
+	if r.embedded != nil {
+		return 1
+	}
+	return -1
+}
+
+// prepareTopics creates the scenario's topics and, for every exactly-once
+// group, its effects topic.
+func (r *run) prepareTopics(ctx context.Context) error {
+	var ts []broker.Topic
+	r.logs = map[string]*sampler.AckLog{}
+	for _, t := range r.sc.TopicNames() {
+		n := r.sc.Topics[t].Partitions
+		ts = append(ts, broker.Topic{Name: r.phys(t), Partitions: n, Replication: r.replication()})
+		r.logs[t] = sampler.NewAckLog(n)
+	}
+	for _, name := range r.groups {
+		if r.sc.Groups[name].Delivery == scenario.ExactlyOnce {
+			ts = append(ts, broker.Topic{Name: r.effectsTopic(name), Partitions: 1, Replication: r.replication()})
+		}
+	}
+	for _, t := range ts {
+		r.topics = append(r.topics, t.Name)
+	}
+	ids, err := r.conn.CreateTopics(ctx, ts)
+	// Produce requests name topics by id: map them back to logical names.
+	r.topicIDs = map[[16]byte]string{}
+	for id, name := range ids {
+		r.topicIDs[id] = name[len(r.cfg.Prefix):]
+	}
+	return err
+}
+
+// prepareState makes the counters the producers and workers share with
+// the sampler.
+func (r *run) prepareState() {
+	sc := r.sc
+	r.pstats = make([]*producer.Stats, len(r.prods))
+	for i := range r.pstats {
+		r.pstats[i] = new(producer.Stats)
+	}
+	r.kinds = make([]event.Kind, len(r.prods)+1)
+	for i, name := range r.prods {
+		r.kinds[i+1], _ = event.ParseKind(sc.Producers[name].Event)
+	}
+	r.gstats = make([]*consumer.Stats, len(r.groups))
+	r.assign = make([]*assignment, len(r.groups))
+	r.wsets = map[string]*workerSet{}
+	r.groupIx = map[string]int{}
+	for i, name := range r.groups {
 		g := sc.Groups[name]
 		parts := map[string]int{}
 		for _, t := range g.Topics {
-			parts[phys(t)] = sc.Topics[t].Partitions
+			parts[r.phys(t)] = sc.Topics[t].Partitions
 		}
 		mw := maxWorkers(sc, name)
-		gstats[i] = consumer.NewStats(consumer.StatsConfig{Workers: mw, Partitions: parts, Kinds: kinds, Seed: sc.Seed,
+		r.gstats[i] = consumer.NewStats(consumer.StatsConfig{Workers: mw, Partitions: parts, Kinds: r.kinds, Seed: sc.Seed,
 			Dedup: g.Dedup && g.Delivery != scenario.ExactlyOnce})
-		assign[i] = newAssignment(mw, cfg.Prefix)
-		wsets[name] = newWorkerSet(mw, g.Workers)
+		r.assign[i] = newAssignment(mw, r.cfg.Prefix)
+		r.wsets[name] = newWorkerSet(mw, g.Workers)
+		r.groupIx[name] = i
 	}
-	var startNs atomic.Int64
-	startNs.Store(time.Now().Add(time.Hour).UnixNano()) // set for real once ready
-	start := func() time.Time { return time.Unix(0, startNs.Load()) }
+	r.startNs.Store(time.Now().Add(time.Hour).UnixNano())
+}
 
-	eg, egCtx := errgroup.WithContext(ctx)
-	consCtx, stopConsumers := context.WithCancel(egCtx)
-	defer stopConsumers()
-	groupIndex := map[string]int{}
-	for gi, name := range groups {
-		groupIndex[name] = gi
-	}
-	startWorker := func(name string, w int) {
-		gi := groupIndex[name]
-		g := sc.Groups[name]
-		var topics []string
-		for _, t := range g.Topics {
-			topics = append(topics, phys(t))
-		}
-		perWorker := g.CapacitySchedule().Scaled(1 / float64(g.Workers))
-		ws := wsets[name]
-		wc := consumer.WorkerConfig{
-			Group:          phys(name),
-			Topics:         topics,
-			Index:          w,
-			Throttle:       workerThrottle(sc, name, w, perWorker),
-			Start:          start,
-			Speedup:        cfg.Speedup,
-			CommitEvery:    max(cfg.wall(0.2), 5*time.Millisecond),
-			MaxPoll:        maxPoll(g),
-			SessionTimeout: crashSession(sc, name),
-			Opts:           base,
-			OnAssigned:     assign[gi].set,
-			Crash:          ws.crash[w],
-			OnCrash:        func(n int64) { ws.uncommitted.Add(n) },
-			Leave:          ws.leave[w],
-		}
-		st := gstats[gi]
-		eos := g.Delivery == scenario.ExactlyOnce
-		eg.Go(func() error {
-			var err error
-			if eos {
-				err = consumer.RunExactlyOnce(consCtx, wc, st, effectsTopic(name))
-			} else {
-				err = consumer.Run(consCtx, wc, st)
-			}
-			assign[gi].set(w, nil) // a worker that is gone holds nothing
-			return err
-		})
-	}
-	for _, name := range groups {
-		for w := range sc.Groups[name].Workers {
-			startWorker(name, w)
-		}
-	}
+// start is the wall time of scenario time 0.
+func (r *run) start() time.Time { return time.Unix(0, r.startNs.Load()) }
 
-	// Wait until every group is stable with every partition assigned.
-	readyErr := waitReady(egCtx, adm, cfg, groups, assign)
+// startWorker launches worker w of the named group under the run's
+// errgroup.
+func (r *run) startWorker(name string, w int) {
+	gi := r.groupIx[name]
+	g := r.sc.Groups[name]
+	var topics []string
+	for _, t := range g.Topics {
+		topics = append(topics, r.phys(t))
+	}
+	perWorker := g.CapacitySchedule().Scaled(1 / float64(g.Workers))
+	ws := r.wsets[name]
+	wc := consumer.WorkerConfig{
+		Group:          r.phys(name),
+		Topics:         topics,
+		Index:          w,
+		Throttle:       workerThrottle(r.sc, name, w, perWorker),
+		Start:          r.start,
+		Speedup:        r.cfg.Speedup,
+		CommitEvery:    max(r.cfg.wall(0.2), 5*time.Millisecond),
+		MaxPoll:        maxPoll(g),
+		SessionTimeout: crashSession(r.sc, name),
+		Opts:           r.conn.Opts,
+		OnAssigned:     r.assign[gi].set,
+		Crash:          ws.crash[w],
+		OnCrash:        func(n int64) { ws.uncommitted.Add(n) },
+		Leave:          ws.leave[w],
+	}
+	st := r.gstats[gi]
+	eos := g.Delivery == scenario.ExactlyOnce
+	effects := r.effectsTopic(name)
+	r.eg.Go(func() error {
+		var err error
+		if eos {
+			err = consumer.RunExactlyOnce(r.consCtx, wc, st, effects)
+		} else {
+			err = consumer.Run(r.consCtx, wc, st)
+		}
+		r.assign[gi].set(w, nil) // a worker that is gone holds nothing
+		return err
+	})
+}
+
+// startGroups starts every group's workers and waits until every group is
+// stable with every partition assigned; then it predicts again from the
+// assignment the groups got.
+func (r *run) startGroups(ctx context.Context) error {
+	for _, name := range r.groups {
+		for w := range r.sc.Groups[name].Workers {
+			r.startWorker(name, w)
+		}
+	}
+	readyErr := waitReady(r.egCtx, r.conn.Admin, r.cfg, r.groups, r.assign)
 	if readyErr != nil {
-		stopConsumers()
+		r.stopConsumers()
 		// What stopped the workers says more than the wait's own error
 		// (often just "context canceled").
-		errs := []error{eg.Wait()}
-		for gi := range groups {
-			errs = append(errs, gstats[gi].Err())
+		errs := []error{r.eg.Wait()}
+		for gi := range r.groups {
+			errs = append(errs, r.gstats[gi].Err())
 		}
 		if err := errors.Join(errs...); err != nil && (errors.Is(readyErr, context.Canceled) || ctx.Err() == nil) {
 			readyErr = errors.Join(readyErr, err)
 		}
-		return nil, readyErr
+		return readyErr
 	}
-	for gi, name := range groups {
-		res.Summary.Groups[name] = withAssignment(res.Summary.Groups[name], assign[gi].snapshot())
+	for gi, name := range r.groups {
+		gs := r.res.Summary.Groups[name]
+		gs.Assignment = r.assign[gi].snapshot()
+		r.res.Summary.Groups[name] = gs
 	}
-	preds = res.reassign(sc) // from the assignment the groups got
+	r.preds = r.reassign()
+	return nil
+}
 
-	// Producers, from scenario time 0.
+// play starts the producers at scenario time 0, the sampler and the
+// offset-lag reader beside them, and the faults at their times. It returns
+// the sampler, a function that stops the sampler, the faults and the
+// producers, and a channel closed when every producer has finished.
+func (r *run) play() (*sampler.Sampler, func(), <-chan struct{}, error) {
+	sc := r.sc
 	t0 := time.Now().Add(20 * time.Millisecond)
-	startNs.Store(t0.UnixNano())
-	clients := make([]*kgo.Client, len(prods))
-	for i := range prods {
-		cl, err := kgo.NewClient(append(append([]kgo.Opt{}, base...), producerOptions(sc, prods[i])...)...)
+	r.startNs.Store(t0.UnixNano())
+	clients := make([]*kgo.Client, len(r.prods))
+	for i := range r.prods {
+		cl, err := r.conn.NewClient(producerOptions(sc, r.prods[i])...)
 		if err != nil {
-			stopConsumers()
-			_ = eg.Wait()
-			return nil, fmt.Errorf("producer client: %w", err)
+			for _, c := range clients[:i] {
+				c.Close()
+			}
+			r.stopConsumers()
+			_ = r.eg.Wait()
+			return nil, nil, nil, fmt.Errorf("producer client: %w", err)
 		}
 		clients[i] = cl
-		defer cl.Close()
 	}
 	var prodWG sync.WaitGroup
-	prodCtx, stopProducers := context.WithCancel(egCtx)
-	defer stopProducers()
-	for i, name := range prods {
+	prodCtx, stopProducers := context.WithCancel(r.egCtx)
+	for i, name := range r.prods {
 		p := sc.Producers[name]
-		kind, _ := event.ParseKind(p.Event)
-		lg := logs[p.Topic]
 		pc := producer.Config{
 			Name:   name,
 			ID:     uint32(i + 1),
-			Topic:  phys(p.Topic),
-			Kind:   kind,
+			Topic:  r.phys(p.Topic),
+			Kind:   r.kinds[i+1],
 			Size:   p.Size,
 			Seed:   sc.Seed,
-			Pacer:  producer.Pacer{Schedule: p.Schedule(), Speedup: cfg.Speedup},
+			Pacer:  producer.Pacer{Schedule: p.Schedule(), Speedup: r.cfg.Speedup},
 			Start:  t0,
 			Resend: p.Resend,
 			Keys:   producerKeys(sc, name),
-			OnAck:  lg.add,
+			OnAck:  r.logs[p.Topic].Add,
 		}
-		st, cl := pstats[i], clients[i]
+		st, cl := r.pstats[i], clients[i]
 		prodWG.Add(1)
-		eg.Go(func() error {
+		r.eg.Go(func() error {
 			defer prodWG.Done()
+			defer cl.Close()
 			err := producer.Run(prodCtx, cl, pc, st)
 			if errors.Is(err, context.Canceled) {
 				return nil
@@ -375,102 +372,132 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	prodDone := make(chan struct{})
 	go func() { prodWG.Wait(); close(prodDone) }()
 
-	// The sampler and the offset-lag reader.
-	smp := &sampler{cfg: &cfg, sc: sc, preds: preds, groups: groups, prods: prods,
-		pstats: pstats, gstats: gstats, logs: logs, start: t0, phys: phys}
-	smp.offsetLag = make([]atomic.Int64, len(groups))
-	for i := range smp.offsetLag {
-		smp.offsetLag[i].Store(-1)
-	}
-	sampCtx, stopSampler := context.WithCancel(egCtx)
-	defer stopSampler()
+	smp := sampler.New(sampler.Config{Scenario: sc, Predictions: r.preds, Producers: r.pstats, Groups: r.gstats,
+		Logs: r.logs, Start: t0, Speedup: r.cfg.Speedup, Tick: r.cfg.Tick, Phys: r.phys,
+		OnSample: r.cfg.OnSample, Log: r.cfg.Log, ProgressEvery: r.cfg.ProgressEvery})
+	r.smp = smp
+	sampCtx, stopSampler := context.WithCancel(r.egCtx)
 	var sampWG sync.WaitGroup
-	sampWG.Add(2)
-	eg.Go(func() error { defer sampWG.Done(); smp.run(sampCtx); return nil })
-	eg.Go(func() error { defer sampWG.Done(); smp.readLag(sampCtx, adm); return nil })
+	sampWG.Add(3)
+	r.eg.Go(func() error { defer sampWG.Done(); smp.Run(sampCtx); return nil })
+	r.eg.Go(func() error { defer sampWG.Done(); smp.ReadLag(sampCtx, r.conn.Admin); return nil })
+	fr := &faultRunner{cfg: &r.cfg, embedded: r.embedded, start: t0, phys: r.phys, groups: r.wsets,
+		startWorker: r.startWorker, produce: &produceFaults{records: map[string]int64{}}, topicIDs: r.topicIDs, notes: r.note}
+	r.faults = fr
+	r.eg.Go(func() error { defer sampWG.Done(); fr.run(sampCtx); return nil })
+	stop := func() {
+		stopSampler()
+		sampWG.Wait()
+		stopProducers()
+	}
+	return smp, stop, prodDone, nil
+}
 
-	// Faults, at their scenario times.
-	var notesMu sync.Mutex
-	var faultNotes []string
-	pf := &produceFaults{records: map[string]int64{}}
-	fr := &faultRunner{cfg: &cfg, cluster: cluster, start: t0, phys: phys, groups: wsets,
-		startWorker: startWorker, produce: pf, topicIDs: topicIDs,
-		notes: func(s string) { notesMu.Lock(); faultNotes = append(faultNotes, s); notesMu.Unlock() }}
-	eg.Go(func() error { fr.run(sampCtx); return nil })
-
-	// Wait for the producers, then for the drain.
-	complete := false
-	var runErr error
+// drain waits for the producers, then until every group has drained, the
+// drain timeout passes or the run is stopped. It reports whether every
+// group drained.
+func (r *run) drain(prodDone <-chan struct{}) bool {
 	select {
 	case <-prodDone:
-	case <-egCtx.Done():
+	case <-r.egCtx.Done():
 	}
-	if egCtx.Err() == nil {
-		drainTimeout := cfg.DrainTimeout
-		if drainTimeout == 0 {
-			drainTimeout = defaultDrainTimeout(&cfg, preds)
+	if r.egCtx.Err() != nil {
+		return false
+	}
+	drainTimeout := r.cfg.DrainTimeout
+	if drainTimeout == 0 {
+		drainTimeout = defaultDrainTimeout(&r.cfg, r.preds)
+	}
+	deadline := time.NewTimer(drainTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(max(r.cfg.wall(r.cfg.Tick)/2, 5*time.Millisecond))
+	defer tick.Stop()
+	for {
+		if r.drained() {
+			return true
 		}
-		deadline := time.NewTimer(drainTimeout)
-		tick := time.NewTicker(max(cfg.wall(cfg.Tick)/2, 5*time.Millisecond))
-	wait:
-		for {
-			if smp.drained(egCtx, adm) {
-				complete = true
-				break
-			}
-			select {
-			case <-egCtx.Done():
-				break wait
-			case <-deadline.C:
-				res.Summary.Notes = append(res.Summary.Notes, fmt.Sprintf("drain timeout (%v wall) reached before every group drained", drainTimeout))
-				break wait
-			case <-tick.C:
-			}
+		select {
+		case <-r.egCtx.Done():
+			return false
+		case <-deadline.C:
+			r.res.Summary.Notes = append(r.res.Summary.Notes, fmt.Sprintf("drain timeout (%v wall) reached before every group drained", drainTimeout))
+			return false
+		case <-tick.C:
 		}
-		deadline.Stop()
-		tick.Stop()
 	}
-	if ctx.Err() != nil {
-		runErr = ctx.Err()
-		res.Summary.Notes = append(res.Summary.Notes, "interrupted: the figures cover the run up to the interruption")
-	}
-	// One last sample with everything settled, then stop.
-	stopSampler()
-	sampWG.Wait()
-	smp.take()
-	stopProducers()
-	stopConsumers()
-	if err := eg.Wait(); err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
-		runErr = err
-	}
-	res.Samples = smp.samples
+}
+
+// drained reports whether every group has drained (see Sampler.Drained).
+func (r *run) drained() bool {
+	return r.smp.Drained(r.egCtx, r.conn.Admin)
+}
+
+// note records a note of the run's, from any goroutine.
+func (r *run) note(s string) {
+	r.notesMu.Lock()
+	r.notes = append(r.notes, s)
+	r.notesMu.Unlock()
+}
+
+// collect reads what the run measured into the result and judges it.
+func (r *run) collect(ctx context.Context, smp *sampler.Sampler, complete bool, wallStart time.Time) {
+	res := r.res
+	res.Samples = smp.Samples()
 	effects := map[string]committedEffects{}
-	for _, name := range groups {
-		if sc.Groups[name].Delivery != scenario.ExactlyOnce || !complete {
+	for _, name := range r.groups {
+		if r.sc.Groups[name].Delivery != scenario.ExactlyOnce || !complete {
 			continue
 		}
-		e, err := readEffects(ctx, base, adm, effectsTopic(name), len(kinds))
+		e, err := readEffects(ctx, r.conn.Opts, r.conn.Admin, r.effectsTopic(name), len(r.kinds))
 		if err != nil {
 			res.Summary.Notes = append(res.Summary.Notes, err.Error())
 			continue
 		}
 		effects[name] = e
 	}
-	for gi, name := range groups {
-		res.Latency[name] = &LatencyHistogram{gstats[gi].Latency()}
-		if err := gstats[gi].Err(); err != nil {
+	for gi, name := range r.groups {
+		res.Latency[name] = &results.LatencyHistogram{Histogram: r.gstats[gi].Latency()}
+		if err := r.gstats[gi].Err(); err != nil {
 			res.Summary.Notes = append(res.Summary.Notes, err.Error())
 		}
 	}
-	for i := range prods {
-		if err := pstats[i].FirstError(); err != nil {
+	for i := range r.prods {
+		if err := r.pstats[i].FirstError(); err != nil {
 			res.Summary.Notes = append(res.Summary.Notes, err.Error())
 		}
 	}
-	res.Summary.Notes = append(res.Summary.Notes, faultNotes...)
+	if n, last := smp.LagErrors(); n > 0 {
+		res.Summary.Notes = append(res.Summary.Notes, fmt.Sprintf("offset lag: %d readings failed (last: %s)", n, last))
+	}
+	r.notesMu.Lock()
+	res.Summary.Notes = append(res.Summary.Notes, r.notes...)
+	r.notesMu.Unlock()
 	res.Summary.WallS = time.Since(wallStart).Seconds()
-	res.finish(complete && runErr == nil, pstats, gstats, wsets, pf, effects)
-	return res, runErr
+	res.finish(complete, r.pstats, r.gstats, r.wsets, r.faults.produce, effects)
+}
+
+// reassign predicts every group again from the assignment it got (as
+// recorded in the summary) and puts those predictions in the result; it
+// returns them. A group whose workers hold uneven shares (12 partitions on
+// 5 workers) saturates its busiest workers first, so its prediction is the
+// sum of its workers' and not the aggregate model's.
+func (r *run) reassign() []predict.GroupPrediction {
+	got := map[string][]map[string][]int32{}
+	for name, gs := range r.res.Summary.Groups {
+		if gs.Assignment != nil {
+			got[name] = gs.Assignment
+		}
+	}
+	preds := predict.PredictAssigned(r.sc, got)
+	r.res.Predictions = preds
+	for _, p := range preds {
+		gs := r.res.Summary.Groups[p.Name]
+		gs.ActiveWorkers = p.ActiveWorkers
+		gs.FloorEvents = p.Floor(gs.Workers)
+		gs.Predicted = p.Predicted()
+		r.res.Summary.Groups[p.Name] = gs
+	}
+	return preds
 }
 
 // maxPoll is the most records a worker of g takes per poll: a quarter of a
@@ -486,7 +513,7 @@ func maxPoll(g scenario.Group) int {
 
 // defaultDrainTimeout is the compressed time from the end of production to
 // the latest predicted drain, plus 30s of wall time for slack.
-func defaultDrainTimeout(cfg *Config, preds []GroupPrediction) time.Duration {
+func defaultDrainTimeout(cfg *Config, preds []predict.GroupPrediction) time.Duration {
 	end := cfg.Scenario.End()
 	last := end
 	for _, p := range preds {
@@ -495,100 +522,4 @@ func defaultDrainTimeout(cfg *Config, preds []GroupPrediction) time.Duration {
 		}
 	}
 	return cfg.wall(last-end) + 30*time.Second
-}
-
-// assignment records each worker's partitions, as its rebalance callbacks
-// report them.
-type assignment struct {
-	mu      sync.Mutex
-	prefix  string
-	workers []map[string][]int32
-	seen    []bool
-}
-
-func newAssignment(workers int, prefix string) *assignment {
-	return &assignment{workers: make([]map[string][]int32, workers), seen: make([]bool, workers), prefix: prefix}
-}
-
-func (a *assignment) set(w int, m map[string][]int32) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.workers[w], a.seen[w] = m, true
-}
-
-// count returns the number of partitions the workers hold.
-func (a *assignment) count() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	n := 0
-	for _, m := range a.workers {
-		for _, ps := range m {
-			n += len(ps)
-		}
-	}
-	return n
-}
-
-// snapshot returns the assignment by worker and logical topic name.
-func (a *assignment) snapshot() []map[string][]int32 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]map[string][]int32, len(a.workers))
-	for i, m := range a.workers {
-		out[i] = map[string][]int32{}
-		for t, ps := range m {
-			ps = slices.Clone(ps)
-			slices.Sort(ps)
-			out[i][strings.TrimPrefix(t, a.prefix)] = ps
-		}
-	}
-	return out
-}
-
-// waitReady waits until every group is Stable in the broker's view with
-// all its members, and every partition of its topics is held by a worker
-// whose assignment callback has run. Producing before that lets one early
-// member hold every partition and then hand them over mid-burst.
-func waitReady(ctx context.Context, adm *kadm.Client, cfg Config, groups []string, assign []*assignment) error {
-	sc := cfg.Scenario
-	deadline := time.Now().Add(cfg.ReadyTimeout)
-	for {
-		pending := ""
-		for gi, name := range groups {
-			g := sc.Groups[name]
-			if assign[gi].count() != sc.Partitions(g) {
-				pending = name
-				break
-			}
-		}
-		if pending == "" {
-			ids := make([]string, len(groups))
-			for i, n := range groups {
-				ids[i] = cfg.Prefix + n
-			}
-			dg, err := adm.DescribeGroups(ctx, ids...)
-			if err == nil {
-				for i, n := range groups {
-					d, ok := dg[ids[i]]
-					if !ok || d.Err != nil || d.State != "Stable" || len(d.Members) != sc.Groups[n].Workers {
-						pending = n
-						break
-					}
-				}
-			} else {
-				pending = groups[0]
-			}
-		}
-		if pending == "" {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("group %s did not become stable with every partition assigned within %v", pending, cfg.ReadyTimeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backlogbench/backlogbench/report"
+	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
@@ -72,9 +74,9 @@ func TestRunEmbedded(t *testing.T) {
 			t.Errorf("%s lost %d events", name, g.Observed.Lost)
 		}
 		for m, v := range g.Verdicts {
-			if v != Pass {
+			if v != results.Pass {
 				var sb strings.Builder
-				RenderTable(&sb, &s)
+				report.RenderTable(&sb, &s)
 				t.Errorf("%s %s: %s\n%s", name, m, v, sb.String())
 			}
 		}
@@ -103,10 +105,13 @@ func TestRunEmbedded(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	if err := Write(dir, res); err != nil {
+	if err := results.Write(dir, &res.Data); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"scenario.yaml", "summary.json", "timeseries.csv", "analytics.hgrm", "email.hgrm", "report.md"} {
+	if _, err := report.Render(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"scenario.yaml", "summary.json", "timeseries.csv", "analytics.hgrm", "email.hgrm", "analytics.hdr", "report.md"} {
 		fi, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || fi.Size() == 0 {
 			t.Errorf("%s: missing or empty (%v)", f, err)

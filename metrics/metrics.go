@@ -24,7 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/backlogbench/backlogbench/bench"
+	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
@@ -68,8 +68,8 @@ type Collector struct {
 	groups, prods    []string
 
 	mu     sync.Mutex
-	last   *bench.Sample
-	window []bench.Sample // samples of the last rateWindow scenario seconds
+	last   *results.Sample
+	window []results.Sample // samples of the last rateWindow scenario seconds
 }
 
 // NewCollector returns a collector for a run of sc; broker labels the run
@@ -80,7 +80,7 @@ func NewCollector(sc *scenario.Scenario, broker string) *Collector {
 
 // Observe records a sample. It is cheap and never blocks on a scrape for
 // longer than copying a sample: use it as bench.Config.OnSample.
-func (c *Collector) Observe(s bench.Sample) {
+func (c *Collector) Observe(s results.Sample) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.last = &s
@@ -104,7 +104,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descInfo, prometheus.GaugeValue, 1, c.scenario, c.broker)
 	c.mu.Lock()
 	last := c.last
-	var first *bench.Sample
+	var first *results.Sample
 	if len(c.window) > 1 {
 		first = &c.window[0]
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/backlogbench/backlogbench/bench"
+	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
@@ -199,11 +200,11 @@ func TestCollector(t *testing.T) {
 	// Groups in name order: analytics, email; producers: clickstream, orders.
 	for i := 0; i <= 10; i++ {
 		ti := float64(i)
-		col.Observe(bench.Sample{
+		col.Observe(results.Sample{
 			T:      ti,
 			Acked:  []int64{40 * int64(i), 50 * int64(i)},
 			Failed: []int64{0, 2},
-			Groups: []bench.GroupSample{
+			Groups: []results.GroupSample{
 				{Processed: 60 * int64(i), Backlog: 30 * int64(i), Predicted: 30 * ti, OffsetLag: -1, TimeLag: ti / 2, Duplicates: 1},
 				{Processed: 50 * int64(i), OffsetLag: 3},
 			},

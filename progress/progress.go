@@ -21,7 +21,8 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/backlogbench/backlogbench/bench"
+	"github.com/backlogbench/backlogbench/predict"
+	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
@@ -51,8 +52,8 @@ type Display struct {
 	total  float64 // scenario seconds: the end of production or the last predicted drain
 
 	mu     sync.Mutex
-	window []bench.Sample // the last rateWindow scenario seconds
-	next   float64        // scenario time of the next plain line
+	window []results.Sample // the last rateWindow scenario seconds
+	next   float64          // scenario time of the next plain line
 
 	wake chan struct{}
 	stop chan struct{}
@@ -83,7 +84,7 @@ func New(w io.Writer, sc *scenario.Scenario, opt Options) *Display {
 // production or the last predicted drain, whichever is later.
 func Total(sc *scenario.Scenario) float64 {
 	total := sc.End()
-	for _, p := range bench.Predict(sc) {
+	for _, p := range predict.Predict(sc) {
 		if !math.IsInf(p.DrainedAtS, 1) {
 			total = max(total, p.DrainedAtS)
 		}
@@ -93,7 +94,7 @@ func Total(sc *scenario.Scenario) float64 {
 
 // Observe records a sample. It never blocks: use it as (part of)
 // bench.Config.OnSample.
-func (d *Display) Observe(s bench.Sample) {
+func (d *Display) Observe(s results.Sample) {
 	d.mu.Lock()
 	d.window = append(d.window, s)
 	i := 0

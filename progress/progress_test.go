@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backlogbench/backlogbench/bench"
+	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
@@ -59,7 +59,7 @@ func (l *lines) String() string {
 }
 
 // sample is the mini scenario's state at t when it goes as predicted.
-func sample(t float64) bench.Sample {
+func sample(t float64) results.Sample {
 	b := 0.0
 	switch {
 	case t > 12 && t <= 42:
@@ -69,7 +69,7 @@ func sample(t float64) bench.Sample {
 	case t > 60:
 		b = max(0, 720-60*(t-60))
 	}
-	return bench.Sample{T: t, Acked: []int64{0, 0}, Failed: []int64{0, 0}, Groups: []bench.GroupSample{
+	return results.Sample{T: t, Acked: []int64{0, 0}, Failed: []int64{0, 0}, Groups: []results.GroupSample{
 		{Processed: int64(60 * t), Backlog: int64(b), Predicted: b},
 		{Processed: int64(50 * t)},
 	}}

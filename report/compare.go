@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/backlogbench/backlogbench/bench"
+	"github.com/backlogbench/backlogbench/results"
 )
 
 // Comparison is two or more runs side by side. Groups and producers are
@@ -182,18 +182,18 @@ func (c *Comparison) figureRows() []figureRow {
 	text("run", "verdict", func(r *Run) (string, bool) { return status(&r.Summary), true })
 	num("run", "wall_s", func(r *Run) (float64, bool) { return math.Round(r.Summary.WallS*10) / 10, true })
 	for _, p := range c.Producers {
-		prod := func(f func(bench.ProducerSummary) int64) func(r *Run) (float64, bool) {
+		prod := func(f func(results.ProducerSummary) int64) func(r *Run) (float64, bool) {
 			return func(r *Run) (float64, bool) {
 				ps, ok := r.Summary.Producers[p]
 				return float64(f(ps)), ok
 			}
 		}
-		num("producer "+p, "target_events", prod(func(s bench.ProducerSummary) int64 { return s.TargetEvents }))
-		num("producer "+p, "acked", prod(func(s bench.ProducerSummary) int64 { return s.Acked }))
-		num("producer "+p, "failed", prod(func(s bench.ProducerSummary) int64 { return s.Failed }))
+		num("producer "+p, "target_events", prod(func(s results.ProducerSummary) int64 { return s.TargetEvents }))
+		num("producer "+p, "acked", prod(func(s results.ProducerSummary) int64 { return s.Acked }))
+		num("producer "+p, "failed", prod(func(s results.ProducerSummary) int64 { return s.Failed }))
 	}
 	for _, g := range c.Groups {
-		grp := func(f func(gs bench.GroupSummary) (float64, bool)) func(r *Run) (float64, bool) {
+		grp := func(f func(gs results.GroupSummary) (float64, bool)) func(r *Run) (float64, bool) {
 			return func(r *Run) (float64, bool) {
 				gs, ok := r.Summary.Groups[g]
 				if !ok {
@@ -202,11 +202,11 @@ func (c *Comparison) figureRows() []figureRow {
 				return f(gs)
 			}
 		}
-		always := func(f func(gs bench.GroupSummary) float64) func(r *Run) (float64, bool) {
-			return grp(func(gs bench.GroupSummary) (float64, bool) { return f(gs), true })
+		always := func(f func(gs results.GroupSummary) float64) func(r *Run) (float64, bool) {
+			return grp(func(gs results.GroupSummary) (float64, bool) { return f(gs), true })
 		}
-		num(g, "workers", always(func(gs bench.GroupSummary) float64 { return float64(gs.Workers) }))
-		num(g, "active_workers", always(func(gs bench.GroupSummary) float64 { return float64(gs.ActiveWorkers) }))
+		num(g, "workers", always(func(gs results.GroupSummary) float64 { return float64(gs.Workers) }))
+		num(g, "active_workers", always(func(gs results.GroupSummary) float64 { return float64(gs.ActiveWorkers) }))
 		num(g, "capacity", func(r *Run) (float64, bool) {
 			if r.Scenario == nil {
 				return 0, false
@@ -219,7 +219,7 @@ func (c *Comparison) figureRows() []figureRow {
 		})
 		for _, side := range []string{"predicted", "observed"} {
 			for _, m := range figureNames {
-				num(g, side+"."+m, grp(func(gs bench.GroupSummary) (float64, bool) {
+				num(g, side+"."+m, grp(func(gs results.GroupSummary) (float64, bool) {
 					if side == "observed" {
 						o := gs.Observed
 						return figure(m, o.Events, o.PeakBacklog, o.PeakAtS, o.GrowthRate, o.DrainedAtS), true
@@ -229,11 +229,11 @@ func (c *Comparison) figureRows() []figureRow {
 				}))
 			}
 		}
-		num(g, "latency_ms.p50", always(func(gs bench.GroupSummary) float64 { return gs.Observed.LatencyMs.P50 }))
-		num(g, "latency_ms.p99", always(func(gs bench.GroupSummary) float64 { return gs.Observed.LatencyMs.P99 }))
-		num(g, "latency_ms.max", always(func(gs bench.GroupSummary) float64 { return gs.Observed.LatencyMs.Max }))
-		num(g, "max_offset_lag", always(func(gs bench.GroupSummary) float64 { return float64(gs.Observed.MaxOffsetLag) }))
-		num(g, "max_time_lag_s", always(func(gs bench.GroupSummary) float64 { return gs.Observed.MaxTimeLagS }))
+		num(g, "latency_ms.p50", always(func(gs results.GroupSummary) float64 { return gs.Observed.LatencyMs.P50 }))
+		num(g, "latency_ms.p99", always(func(gs results.GroupSummary) float64 { return gs.Observed.LatencyMs.P99 }))
+		num(g, "latency_ms.max", always(func(gs results.GroupSummary) float64 { return gs.Observed.LatencyMs.Max }))
+		num(g, "max_offset_lag", always(func(gs results.GroupSummary) float64 { return float64(gs.Observed.MaxOffsetLag) }))
+		num(g, "max_time_lag_s", always(func(gs results.GroupSummary) float64 { return gs.Observed.MaxTimeLagS }))
 		// Delivery figures: the union of every run's, by key.
 		var keys []string
 		seen := map[string]bool{}

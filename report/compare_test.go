@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/backlogbench/backlogbench/results"
+
 	"bytes"
 	"os"
 	"path/filepath"
@@ -148,7 +150,10 @@ func TestRenderCompare(t *testing.T) {
 }
 
 func TestLabelsUnique(t *testing.T) {
-	runs := []*Run{{Dir: "a/run"}, {Dir: "b/run"}, {Dir: "c/x"}, {Dir: "c/x"}}
+	var runs []*Run
+	for _, d := range []string{"a/run", "b/run", "c/x", "c/x"} {
+		runs = append(runs, &Run{Folder: &results.Folder{Dir: d}})
+	}
 	got := strings.Join(labels(runs), " ")
 	if want := "a/run b/run c/x c/x#2"; got != want {
 		t.Errorf("labels = %q, want %q", got, want)

@@ -3,15 +3,13 @@ package report
 import (
 	"fmt"
 	"math"
-
-	"github.com/backlogbench/backlogbench/bench"
 )
 
-// fmtNum formats a figure the way the tables do (bench.FormatNumber).
-func fmtNum(x float64) string { return bench.FormatNumber(x) }
+// fmtNum formats a figure the way the tables do (FormatNumber).
+func fmtNum(x float64) string { return FormatNumber(x) }
 
 // groupDigits puts thousands separators in a formatted number.
-func groupDigits(s string) string { return bench.GroupDigits(s) }
+func groupDigits(s string) string { return GroupDigits(s) }
 
 // fmtPtr formats an optional figure; nil is "—".
 func fmtPtr(x *float64) string {

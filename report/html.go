@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/backlogbench/backlogbench/bench"
+	"github.com/backlogbench/backlogbench/results"
 )
 
 // Files are the report files Render writes into a run folder.
@@ -50,7 +50,7 @@ func Render(dir string) ([]string, error) {
 // Reports returns the contents of every report file by name (see Files).
 func (r *Run) Reports() (map[string][]byte, error) {
 	var md bytes.Buffer
-	bench.RenderMarkdown(&md, &r.Summary)
+	RenderMarkdown(&md, &r.Summary)
 	var page bytes.Buffer
 	if err := r.WriteHTML(&page); err != nil {
 		return nil, fmt.Errorf("report.html: %w", err)
@@ -104,7 +104,7 @@ func (r *Run) WriteHTML(w io.Writer) error {
 	v := pageView{
 		Title:    "backlogbench: " + s.Scenario,
 		Heading:  "backlogbench: " + s.Scenario,
-		Verdict:  bench.Verdict(s),
+		Verdict:  Verdict(s),
 		Status:   status(s),
 		Notes:    s.Notes,
 		Problems: r.Problems,
@@ -137,7 +137,7 @@ func (r *Run) WriteHTML(w io.Writer) error {
 		p := s.Producers[name]
 		v.ProdRows = append(v.ProdRows, []string{name, fmtNum(float64(p.TargetEvents)), fmtNum(float64(p.Acked)), fmtNum(float64(p.Failed))})
 	}
-	rows := bench.Rows(s)
+	rows := Rows(s)
 	for _, g := range r.Groups() {
 		gs := s.Groups[g]
 		gv := groupView{Name: g, ID: "group-" + slug(g), Status: groupStatus(gs), Facts: r.facts(g)}
@@ -199,7 +199,7 @@ func (r *Run) facts(group string) string {
 	return f
 }
 
-func status(s *bench.Summary) string {
+func status(s *results.Summary) string {
 	switch {
 	case s.Passed:
 		return "pass"
@@ -209,9 +209,9 @@ func status(s *bench.Summary) string {
 	return "fail"
 }
 
-func groupStatus(g bench.GroupSummary) string {
+func groupStatus(g results.GroupSummary) string {
 	for _, v := range sortedKeys(g.Verdicts) {
-		if g.Verdicts[v] != bench.Pass {
+		if g.Verdicts[v] != results.Pass {
 			return "fail"
 		}
 	}
@@ -254,7 +254,7 @@ footer { margin-top: 36px; color: #777; font-size: 12px; }
 
 var funcs = template.FuncMap{
 	"verdictClass": func(col int, row []string) string {
-		if col == len(row)-1 && (row[col] == bench.Pass || row[col] == bench.Fail) {
+		if col == len(row)-1 && (row[col] == results.Pass || row[col] == results.Fail) {
 			return row[col]
 		}
 		return ""

@@ -259,30 +259,6 @@ func TestLoadNotRun(t *testing.T) {
 	}
 }
 
-func TestParsePercentiles(t *testing.T) {
-	in := ` Value	Percentile	TotalCount	1/(1-Percentile)
-
-       0.793     0.000000            1         1.00
-   70844.415     0.500000        42022         2.00
-  261619.711     1.000000        84000          inf
-#[Mean    =    77190.007, StdDeviation   =    61846.876]
-#[Max     =   261619.711, Total count    =        84000]
-`
-	ps, err := ParsePercentiles(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Percentile{{0.793, 0, 1}, {70844.415, 0.5, 42022}, {261619.711, 1, 84000}}
-	if len(ps) != len(want) {
-		t.Fatalf("got %v, want %v", ps, want)
-	}
-	for i := range want {
-		if ps[i] != want[i] {
-			t.Errorf("line %d: got %+v, want %+v", i, ps[i], want[i])
-		}
-	}
-}
-
 func TestFormat(t *testing.T) {
 	for _, c := range []struct {
 		got, want string
@@ -338,7 +314,7 @@ func TestPredictedCurve(t *testing.T) {
 	if len(ts) != r.Series.Len() || peak(ys) < 870 || peak(ys) > 900 {
 		t.Errorf("from the column: %d points, peak %v; want %d points, peak about 900", len(ts), peak(ys), r.Series.Len())
 	}
-	delete(r.Series.index, "analytics.predicted_backlog")
+	r.Series.Drop("analytics.predicted_backlog")
 	ts, ys = r.predictedCurve("analytics", r.End())
 	if len(ts) <= r.Series.Len() || peak(ys) != 900 {
 		t.Errorf("from the scenario: %d points, peak %v; want the model's curve, peak 900", len(ts), peak(ys))

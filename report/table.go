@@ -1,129 +1,22 @@
-package bench
+package report
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/backlogbench/backlogbench/results"
 )
 
-// Write stores a run's results in dir: scenario.yaml (the resolved
-// scenario), summary.json, timeseries.csv, one <group>.hgrm per group and
-// report.md. The reports are derived from the stored data only.
-func Write(dir string, r *Result) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("results folder: %w", err)
-	}
-	y, err := r.Scenario.YAML()
-	if err != nil {
-		return fmt.Errorf("scenario.yaml: %w", err)
-	}
-	files := map[string][]byte{"scenario.yaml": y}
-	sj, err := json.MarshalIndent(r.Summary, "", "  ")
-	if err != nil {
-		return fmt.Errorf("summary.json: %w", err)
-	}
-	files["summary.json"] = append(sj, '\n')
-	var ts strings.Builder
-	if err := WriteTimeseries(&ts, r); err != nil {
-		return fmt.Errorf("timeseries.csv: %w", err)
-	}
-	files["timeseries.csv"] = []byte(ts.String())
-	for name, h := range r.Latency {
-		var b strings.Builder
-		if h != nil && h.Histogram != nil {
-			// Values are scenario microseconds; print milliseconds.
-			if _, err := h.PercentilesPrint(&b, 5, 1000); err != nil {
-				return fmt.Errorf("%s.hgrm: %w", name, err)
-			}
-		}
-		files[name+".hgrm"] = []byte(b.String())
-	}
-	var md strings.Builder
-	RenderMarkdown(&md, &r.Summary)
-	files["report.md"] = []byte(md.String())
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// WriteTimeseries writes one CSV row per sample: the scenario time, per
-// producer the events acked and the acked rate, and per group the unique
-// events processed, the processed rate, the exact backlog, the predicted
-// backlog, the offset lag (empty before the first reading), the time lag
-// and the predicted time lag (the fluid FIFO age of the oldest unprocessed
-// event).
-func WriteTimeseries(w io.Writer, r *Result) error {
-	cw := csv.NewWriter(w)
-	prods := r.Scenario.ProducerNames()
-	groups := r.Scenario.GroupNames()
-	head := []string{"t_s"}
-	for _, p := range prods {
-		head = append(head, p+".acked", p+".acked_rate")
-	}
-	for _, g := range groups {
-		head = append(head, g+".processed", g+".processed_rate", g+".backlog", g+".predicted_backlog", g+".offset_lag", g+".time_lag_s", g+".predicted_time_lag_s")
-	}
-	if err := cw.Write(head); err != nil {
-		return err
-	}
-	f := func(x float64, d int) string { return strconv.FormatFloat(x, 'f', d, 64) }
-	i64 := func(x int64) string { return strconv.FormatInt(x, 10) }
-	var prev *Sample
-	for k := range r.Samples {
-		s := &r.Samples[k]
-		row := []string{f(s.T, 3)}
-		dt := 0.0
-		if prev != nil {
-			dt = s.T - prev.T
-		}
-		rate := func(now, before int64) string {
-			if prev == nil || dt <= 0 {
-				return ""
-			}
-			return f(float64(now-before)/dt, 1)
-		}
-		for i := range prods {
-			var before int64
-			if prev != nil {
-				before = prev.Acked[i]
-			}
-			row = append(row, i64(s.Acked[i]), rate(s.Acked[i], before))
-		}
-		for i := range groups {
-			g := s.Groups[i]
-			var before int64
-			if prev != nil {
-				before = prev.Groups[i].Processed
-			}
-			lag := ""
-			if g.OffsetLag >= 0 {
-				lag = i64(g.OffsetLag)
-			}
-			row = append(row, i64(g.Processed), rate(g.Processed, before), i64(g.Backlog), f(g.Predicted, 1), lag, f(g.TimeLag, 3), f(r.Predictions[i].TimeLag(s.T), 3))
-		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-		prev = s
-	}
-	cw.Flush()
-	return cw.Error()
-}
+// The run's table and report.md: pure functions of summary.json.
 
 // metrics lists the figures in the order tables show them.
 var metrics = []string{"events", "peak_backlog", "peak_at_s", "growth_rate", "drained_at_s"}
 
-func figure(f Figures, m string) (float64, bool) {
+func figureOf(f results.Figures, m string) (float64, bool) {
 	switch m {
 	case "events":
 		return f.Events, true
@@ -141,8 +34,6 @@ func figure(f Figures, m string) (float64, bool) {
 	}
 	return 0, false
 }
-
-func fmtNum(x float64) string { return FormatNumber(x) }
 
 // FormatNumber formats a figure the way the tables do: integers with
 // thousands separators, one decimal from 100 up, two below; +Inf is
@@ -202,7 +93,7 @@ func fmtErr(pred, obs float64) string {
 
 // Rows returns the predicted-versus-observed table: one row per group and
 // figure with a verdict, then the delivery figures.
-func Rows(s *Summary) [][]string {
+func Rows(s *results.Summary) [][]string {
 	rows := [][]string{{"group", "figure", "predicted", "observed", "error", "verdict"}}
 	for _, g := range sortedGroupNames(s) {
 		gs := s.Groups[g]
@@ -211,8 +102,8 @@ func Rows(s *Summary) [][]string {
 			if !ok {
 				continue
 			}
-			p, _ := figure(gs.Predicted.Figures, m)
-			o, _ := figure(gs.Observed.Figures, m)
+			p, _ := figureOf(gs.Predicted.Figures, m)
+			o, _ := figureOf(gs.Observed.Figures, m)
 			rows = append(rows, []string{g, m, fmtNum(p), fmtNum(o), fmtErr(p, o), v})
 		}
 		if gs.Expected != nil {
@@ -235,7 +126,7 @@ func Rows(s *Summary) [][]string {
 				case "drained_at_s":
 					want = e.DrainedAtS
 				}
-				o, _ := figure(gs.Observed.Figures, m)
+				o, _ := figureOf(gs.Observed.Figures, m)
 				rows = append(rows, []string{g, "expect " + m, fmtNum(*want), fmtNum(o), fmtErr(*want, o), v})
 			}
 		}
@@ -251,7 +142,7 @@ func Rows(s *Summary) [][]string {
 // deliveryRows are a group's audit rows: duplicates delivered against
 // the prediction (= exact, ≤ a bound), then suppressed and applied twice
 // against what the group's dedup setting implies.
-func deliveryRows(g string, gs GroupSummary) [][]string {
+func deliveryRows(g string, gs results.GroupSummary) [][]string {
 	o := gs.Observed
 	var rows [][]string
 	n := func(x int64) string { return fmtNum(float64(x)) }
@@ -270,7 +161,7 @@ func deliveryRows(g string, gs GroupSummary) [][]string {
 	}
 	if v, ok := gs.Verdicts["out_of_order"]; ok {
 		want := "0"
-		if o.OutOfOrder > 0 && v == Pass {
+		if o.OutOfOrder > 0 && v == results.Pass {
 			want = "rewinds after a fault"
 		}
 		rows = append(rows, []string{g, "out_of_order", want, n(o.OutOfOrder), "", v})
@@ -288,7 +179,7 @@ func deliveryRows(g string, gs GroupSummary) [][]string {
 	return rows
 }
 
-func sortedGroupNames(s *Summary) []string {
+func sortedGroupNames(s *results.Summary) []string {
 	out := make([]string, 0, len(s.Groups))
 	for g := range s.Groups {
 		out = append(out, g)
@@ -299,7 +190,7 @@ func sortedGroupNames(s *Summary) []string {
 
 // RenderTable writes the predicted | observed | error | verdict table as
 // aligned text, then one line per group of latency and lag figures.
-func RenderTable(w io.Writer, s *Summary) {
+func RenderTable(w io.Writer, s *results.Summary) {
 	rows := Rows(s)
 	widths := make([]int, len(rows[0]))
 	for _, r := range rows {
@@ -336,7 +227,7 @@ func RenderTable(w io.Writer, s *Summary) {
 }
 
 // Verdict returns the run's one-line verdict.
-func Verdict(s *Summary) string {
+func Verdict(s *results.Summary) string {
 	switch {
 	case s.Passed:
 		return "PASS: every figure within tolerance"
@@ -347,7 +238,7 @@ func Verdict(s *Summary) string {
 }
 
 // RenderMarkdown writes report.md from the summary alone.
-func RenderMarkdown(w io.Writer, s *Summary) {
+func RenderMarkdown(w io.Writer, s *results.Summary) {
 	fmt.Fprintf(w, "# backlogbench: %s\n\n", s.Scenario)
 	fmt.Fprintf(w, "- broker: %s\n- speedup: ×%s (figures in scenario units)\n- tolerance: %s%%\n- complete: %v\n- verdict: **%s**\n\n",
 		s.Broker, fmtNum(s.Speedup), fmtNum(s.Tolerance*100), s.Complete, Verdict(s))
@@ -391,3 +282,40 @@ func RenderMarkdown(w io.Writer, s *Summary) {
 		}
 	}
 }
+
+// latencyRows returns a group's latency rows of the predicted-versus-
+// observed table: p50 and p99 with their verdicts when checked, and the
+// largest time lag, predicted (fluid FIFO) beside observed.
+func latencyRows(g string, gs results.GroupSummary) [][]string {
+	p := gs.Predicted
+	var rows [][]string
+	if p.LatencyMs.Stochastic() {
+		o := gs.Observed.LatencyMs
+		rows = append(rows,
+			[]string{g, "latency_p50_ms", fmtNum(p.LatencyMs.P50), fmtNum(o.P50), fmtErr(p.LatencyMs.P50, o.P50), gs.Verdicts["latency_p50"]},
+			[]string{g, "latency_p99_ms", fmtNum(p.LatencyMs.P99), fmtNum(o.P99), fmtErr(p.LatencyMs.P99, o.P99), gs.Verdicts["latency_p99"]})
+	}
+	if p.MaxTimeLagS != nil && *p.MaxTimeLagS > 0 {
+		rows = append(rows, []string{g, "max_time_lag_s", fmtNum(*p.MaxTimeLagS), fmtNum(gs.Observed.MaxTimeLagS), fmtErr(*p.MaxTimeLagS, gs.Observed.MaxTimeLagS), "(fluid FIFO)"})
+	}
+	return rows
+}
+
+// renderCriticalPath writes the critical-path lines of the run's table.
+func renderCriticalPath(w io.Writer, s *results.Summary) {
+	cp := s.CriticalPath
+	if cp == nil {
+		return
+	}
+	fmt.Fprintf(w, "critical path: all sync (%s) %s ms, availability %s\n", strings.Join(cp.Sync, " → "), fmtNum(cp.SyncLatencyMs), Percent(cp.SyncAvailability))
+	if len(cp.Moved) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "critical path: async (%s, then publish; %s off the path) %s ms + publish p50 %s / p99 %s ms measured (wall) = %s / %s ms, availability %s (broker not included)\n",
+		strings.Join(cp.Kept, " → "), strings.Join(cp.Moved, ", "), fmtNum(cp.AsyncLatencyMs),
+		fmtNum(cp.PublishMs.P50), fmtNum(cp.PublishMs.P99), fmtNum(cp.AsyncWithPublishMs.P50), fmtNum(cp.AsyncWithPublishMs.P99), Percent(cp.AsyncAvailability))
+}
+
+// Percent formats an availability as a percentage to 4 decimals, as the
+// seed does: 99.4015%.
+func Percent(a float64) string { return fmt.Sprintf("%.4f%%", 100*a) }

@@ -1,28 +1,22 @@
-// Package bench orchestrates a backlogbench run: it predicts every group's
-// backlog from the scenario, plays the scenario against a Kafka broker
-// (embedded or real), samples what happens, and compares the two.
-package bench
+// Package predict turns a scenario into each group's prediction: it builds
+// the model's view of every group (topics, producers' rates and key shares,
+// workers, capacity phases, the assignment) and runs package model on it.
+// It is the one adapter between the scenario format and the model; it
+// imports no Kafka package, so predict and plan run without a broker.
+package predict
 
 import (
 	"fmt"
 	"hash/fnv"
 	"math"
 	"sync"
+	"time"
 
 	"github.com/backlogbench/backlogbench/model"
 	"github.com/backlogbench/backlogbench/producer"
+	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 )
-
-// Figures are a group's headline numbers, predicted or observed, in
-// scenario units. DrainedAtS is nil when the backlog never drains.
-type Figures struct {
-	Events      float64  `json:"events"`
-	PeakBacklog float64  `json:"peak_backlog"`
-	PeakAtS     float64  `json:"peak_at_s"`
-	GrowthRate  float64  `json:"growth_rate"`
-	DrainedAtS  *float64 `json:"drained_at_s"`
-}
 
 // GroupPrediction is the model's answer for one group, with the curve.
 type GroupPrediction struct {
@@ -44,8 +38,8 @@ type GroupPrediction struct {
 }
 
 // Figures returns the prediction's headline numbers.
-func (p GroupPrediction) Figures() Figures {
-	f := Figures{
+func (p GroupPrediction) Figures() results.Figures {
+	f := results.Figures{
 		Events:      p.Events,
 		PeakBacklog: p.PeakBacklog,
 		PeakAtS:     p.PeakAtS,
@@ -132,7 +126,7 @@ func ModelGroup(sc *scenario.Scenario, name string, assignment []map[string][]in
 			}
 			in := model.Input{Rate: p.Schedule()}
 			if p.Keys != nil {
-				in.Shares = keysOf(*p.Keys).Shares
+				in.Shares = KeysOf(*p.Keys).Shares
 			}
 			tp.Inputs = append(tp.Inputs, in)
 		}
@@ -156,8 +150,8 @@ func ModelGroup(sc *scenario.Scenario, name string, assignment []map[string][]in
 // shares are computed once per process.
 var keyCache sync.Map // scenario.Keys → *producer.Keys
 
-// keysOf returns the producer's key distribution for a scenario's keys.
-func keysOf(k scenario.Keys) *producer.Keys {
+// KeysOf returns the producer's key distribution for a scenario's keys.
+func KeysOf(k scenario.Keys) *producer.Keys {
 	if v, ok := keyCache.Load(k); ok {
 		return v.(*producer.Keys)
 	}
@@ -197,4 +191,45 @@ func CriticalPath(sc *scenario.Scenario) *model.CriticalPath {
 	}
 	cp := model.Critical(steps, sc.CriticalPath.Async)
 	return &cp
+}
+
+// Floor returns the verdict floor for backlog figures: one scenario-second
+// of the group's largest effective capacity.
+func (p GroupPrediction) Floor(workers int) float64 {
+	return p.MaxCapacity * float64(p.ActiveWorkers) / float64(workers)
+}
+
+// Predicted returns a group's predicted figures as summary.json stores
+// them: the headline figures, the predicted latency and the largest time
+// lag (left out when some event is never processed: JSON has no +Inf).
+func (p GroupPrediction) Predicted() results.Predicted {
+	out := results.Predicted{Figures: p.Figures()}
+	if l := p.Latency; !math.IsInf(l.P50, 1) && !math.IsInf(l.P99, 1) { // else some event is never processed
+		out.LatencyMs = &results.PredictedLatency{P50: Round(l.P50*1000, 3), P99: Round(l.P99*1000, 3), Method: l.Method}
+	}
+	if !math.IsInf(p.MaxTimeLagS, 1) {
+		m := Round(p.MaxTimeLagS, 3)
+		out.MaxTimeLagS = &m
+	}
+	return out
+}
+
+// CriticalPathChains returns the scenario's critical-path chains, nil
+// without a critical path.
+func CriticalPathChains(sc *scenario.Scenario) *results.CriticalPathChains {
+	cp := CriticalPath(sc)
+	if cp == nil {
+		return nil
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return &results.CriticalPathChains{
+		Sync: cp.Sync.Steps, SyncLatencyMs: ms(cp.Sync.Latency), SyncAvailability: cp.Sync.Availability,
+		Kept: cp.Async.Steps, Moved: cp.Moved, AsyncLatencyMs: ms(cp.Async.Latency), AsyncAvailability: cp.Async.Availability,
+	}
+}
+
+// Round rounds x to digits decimals, as summary.json stores figures.
+func Round(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
 }

@@ -1,9 +1,16 @@
-package bench
+// Package sampler watches a run from beside the data path: every tick it
+// reads the producers' and groups' counters into a results.Sample (exact
+// backlog, time lag from the ack log, predicted backlog and time lag), and
+// beside it the offset lag operators see through the admin API. It also
+// tells when every group has drained.
+package sampler
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,34 +19,107 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/backlogbench/backlogbench/consumer"
+	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/producer"
+	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
-// sampler takes a Sample every tick from the producers' and groups'
+// Config is what a Sampler reads.
+type Config struct {
+	// Scenario is the scenario played; producers and groups are in its
+	// name order.
+	Scenario *scenario.Scenario
+	// Predictions are the groups' predictions, in name order.
+	Predictions []predict.GroupPrediction
+	// Producers and Groups are the counters of each producer and group, in
+	// name order.
+	Producers []*producer.Stats
+	Groups    []*consumer.Stats
+	// Logs are the ack logs by (logical) topic name.
+	Logs map[string]*AckLog
+	// Start is the wall time of scenario time 0.
+	Start time.Time
+	// Speedup is the run's time compression (scenario seconds per wall
+	// second).
+	Speedup float64
+	// Tick is the sampling interval, scenario seconds.
+	Tick float64
+	// Phys maps a logical topic or group name to its name on the broker.
+	Phys func(string) string
+	// OnSample, when set, is called with every sample from the sampling
+	// goroutine. It must not block.
+	OnSample func(results.Sample)
+	// Log receives a plain progress line every ProgressEvery scenario
+	// seconds; nil discards them.
+	Log           io.Writer
+	ProgressEvery float64
+}
+
+// Sampler takes a Sample every tick from the producers' and groups'
 // counters, and reads the offset lag through the admin API beside it.
-type sampler struct {
-	cfg    *Config
+type Sampler struct {
+	cfg    Config
 	sc     *scenario.Scenario
-	preds  []GroupPrediction
+	preds  []predict.GroupPrediction
 	groups []string
 	prods  []string
 	pstats []*producer.Stats
 	gstats []*consumer.Stats
-	logs   map[string]*ackLog
+	logs   map[string]*AckLog
 	start  time.Time
 	phys   func(string) string
 
 	offsetLag []atomic.Int64
+	// lagErrors counts failed offset-lag readings.
+	lagErrors atomic.Int64
+	lastErr   atomic.Value // string
 
 	mu       sync.Mutex
-	samples  []Sample
+	samples  []results.Sample
 	nextLine float64
 }
 
-// run samples every tick until ctx is done.
-func (s *sampler) run(ctx context.Context) {
-	t := time.NewTicker(max(s.cfg.wall(s.cfg.Tick), 5*time.Millisecond))
+// New returns a sampler of cfg.
+func New(cfg Config) *Sampler {
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	if cfg.ProgressEvery <= 0 {
+		cfg.ProgressEvery = 60
+	}
+	s := &Sampler{cfg: cfg, sc: cfg.Scenario, preds: cfg.Predictions, groups: cfg.Scenario.GroupNames(),
+		prods: cfg.Scenario.ProducerNames(), pstats: cfg.Producers, gstats: cfg.Groups, logs: cfg.Logs,
+		start: cfg.Start, phys: cfg.Phys}
+	s.offsetLag = make([]atomic.Int64, len(s.groups))
+	for i := range s.offsetLag {
+		s.offsetLag[i].Store(-1)
+	}
+	return s
+}
+
+// wall converts scenario seconds to a wall duration.
+func (s *Sampler) wall(sec float64) time.Duration {
+	return time.Duration(sec / s.cfg.Speedup * float64(time.Second))
+}
+
+// Samples returns the samples taken so far.
+func (s *Sampler) Samples() []results.Sample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.samples)
+}
+
+// LagErrors returns how many offset-lag readings failed, and the last
+// failure.
+func (s *Sampler) LagErrors() (int64, string) {
+	last, _ := s.lastErr.Load().(string)
+	return s.lagErrors.Load(), last
+}
+
+// Run samples every tick until ctx is done.
+func (s *Sampler) Run(ctx context.Context) {
+	t := time.NewTicker(max(s.wall(s.cfg.Tick), 5*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -49,19 +129,19 @@ func (s *sampler) run(ctx context.Context) {
 			if time.Now().Before(s.start) {
 				continue
 			}
-			s.take()
+			s.Take()
 		}
 	}
 }
 
-// readLag reads every group's offset lag until ctx is done, at most every
+// ReadLag reads every group's offset lag until ctx is done, at most every
 // tick and at least 100ms of wall time apart.
-func (s *sampler) readLag(ctx context.Context, adm *kadm.Client) {
+func (s *Sampler) ReadLag(ctx context.Context, adm *kadm.Client) {
 	ids := make([]string, len(s.groups))
 	for i, g := range s.groups {
 		ids[i] = s.phys(g)
 	}
-	t := time.NewTicker(max(s.cfg.wall(s.cfg.Tick), 100*time.Millisecond))
+	t := time.NewTicker(max(s.wall(s.cfg.Tick), 100*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -71,6 +151,10 @@ func (s *sampler) readLag(ctx context.Context, adm *kadm.Client) {
 		}
 		lags, err := adm.Lag(ctx, ids...)
 		if err != nil {
+			if ctx.Err() == nil {
+				s.lagErrors.Add(1)
+				s.lastErr.Store(err.Error())
+			}
 			continue
 		}
 		for i, id := range ids {
@@ -82,7 +166,7 @@ func (s *sampler) readLag(ctx context.Context, adm *kadm.Client) {
 }
 
 // acked returns the events acked so far on each topic.
-func (s *sampler) ackedByTopic(acked []int64) map[string]int64 {
+func (s *Sampler) ackedByTopic(acked []int64) map[string]int64 {
 	out := map[string]int64{}
 	for i, name := range s.prods {
 		out[s.sc.Producers[name].Topic] += acked[i]
@@ -90,10 +174,10 @@ func (s *sampler) ackedByTopic(acked []int64) map[string]int64 {
 	return out
 }
 
-// take appends one sample.
-func (s *sampler) take() {
+// Take appends one sample.
+func (s *Sampler) Take() {
 	now := time.Since(s.start).Seconds() * s.cfg.Speedup
-	smp := Sample{T: now, Acked: make([]int64, len(s.prods)), Failed: make([]int64, len(s.prods)), Groups: make([]GroupSample, len(s.groups))}
+	smp := results.Sample{T: now, Acked: make([]int64, len(s.prods)), Failed: make([]int64, len(s.prods)), Groups: make([]results.GroupSample, len(s.groups))}
 	// Read the groups' progress first, then the acks: an event is acked
 	// before it can be processed, so this order never counts a processed
 	// event as missing from the acked ones.
@@ -115,13 +199,14 @@ func (s *sampler) take() {
 			lg := s.logs[t]
 			for p := range s.sc.Topics[t].Partitions {
 				next := s.gstats[i].Next(s.phys(t), int32(p))
-				if sent, ok := lg.oldest(int32(p), next); ok {
+				if sent, ok := lg.Oldest(int32(p), next); ok {
 					gs.TimeLag = max(gs.TimeLag, now-sent)
 				}
 			}
 		}
 		gs.Backlog = acked - gs.Processed
 		gs.Predicted = s.preds[i].Curve.Backlog(now)
+		gs.PredictedTimeLag = s.preds[i].TimeLag(now)
 		gs.OffsetLag = s.offsetLag[i].Load()
 	}
 	s.mu.Lock()
@@ -137,7 +222,7 @@ func (s *sampler) take() {
 }
 
 // progress writes one plain line about the sample.
-func (s *sampler) progress(smp Sample) {
+func (s *Sampler) progress(smp results.Sample) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "t=%5.0fs", smp.T)
 	for i, name := range s.groups {
@@ -146,12 +231,12 @@ func (s *sampler) progress(smp Sample) {
 	fmt.Fprintln(s.cfg.Log, b.String())
 }
 
-// drained reports whether every group has processed every acked event of
+// Drained reports whether every group has processed every acked event of
 // its topics. An exactly-once group has drained only once its input
 // offsets are all committed too (a fresh read of its offset lag is 0):
 // its last transaction may still be open when its last event is processed,
 // and a crash may have left a transaction whose fate only the broker knows.
-func (s *sampler) drained(ctx context.Context, adm *kadm.Client) bool {
+func (s *Sampler) Drained(ctx context.Context, adm *kadm.Client) bool {
 	acked := make([]int64, len(s.prods))
 	procs := make([]int64, len(s.groups))
 	for i := range s.groups {

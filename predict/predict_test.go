@@ -1,4 +1,4 @@
-package bench
+package predict
 
 import (
 	"encoding/json"
@@ -99,28 +99,6 @@ func TestModelGroupKeys(t *testing.T) {
 	}
 }
 
-func TestLatencyVerdicts(t *testing.T) {
-	stoch := Predicted{LatencyMs: &PredictedLatency{P50: 100, P99: 1000, Method: "GI/M/1"}}
-	fluid := Predicted{LatencyMs: &PredictedLatency{P50: 100, P99: 1000, Method: "fluid"}}
-	obs := Observed{LatencyMs: LatencyMs{P50: 108, P99: 1150}}
-	if got, want := latencyVerdicts(stoch, obs, 0.02), map[string]string{"latency_p50": Pass, "latency_p99": Fail}; !reflect.DeepEqual(got, want) {
-		t.Errorf("stochastic: %v, want %v", got, want)
-	}
-	if got := latencyVerdicts(fluid, obs, 0.02); got != nil {
-		t.Errorf("fluid: %v, want no verdicts", got)
-	}
-}
-
-func TestCriticalPathSummary(t *testing.T) {
-	s := criticalPathSummary(preset(t, "flash-sale"), 30, nil)
-	if s == nil {
-		t.Fatal("flash-sale has a critical path")
-	}
-	if s.SyncLatencyMs != 315 || Percent(s.SyncAvailability) != "99.4015%" || s.AsyncLatencyMs != 290 || !reflect.DeepEqual(s.Moved, []string{"notification"}) {
-		t.Errorf("critical path %+v", s)
-	}
-}
-
 // TestPredictedLatencyNeverDrains checks that a group that never drains
 // has no predicted latency or time lag in summary.json (JSON has no +Inf).
 func TestPredictedLatencyNeverDrains(t *testing.T) {
@@ -134,11 +112,20 @@ groups:
     phases: [{duration: 30s, capacity: 20}, {duration: 1m, capacity: 0}]
 `)
 	p := Predict(sc)[0]
-	got := withPredictedLatency(Predicted{Figures: p.Figures()}, p)
+	got := p.Predicted()
 	if got.LatencyMs != nil || got.MaxTimeLagS != nil {
 		t.Errorf("latency %+v, max time lag %v; want none", got.LatencyMs, got.MaxTimeLagS)
 	}
 	if _, err := json.Marshal(got); err != nil {
 		t.Error(err)
 	}
+}
+
+func parse(t *testing.T, y string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse("test.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }

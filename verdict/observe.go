@@ -1,8 +1,11 @@
-package bench
+package verdict
 
 import (
 	"math"
 	"sort"
+
+	"github.com/backlogbench/backlogbench/predict"
+	"github.com/backlogbench/backlogbench/results"
 )
 
 // drainFraction is how close to zero, as a fraction of the peak, the
@@ -24,8 +27,8 @@ const trimFraction = 0.05
 //   - drained_at_s: the first sample after the peak whose backlog is at most
 //     0.5% of the peak (nil when none is);
 //   - events: the group's unique events processed at the last sample.
-func Observe(samples []Sample, g int, pred GroupPrediction) Figures {
-	var f Figures
+func Observe(samples []results.Sample, g int, pred predict.GroupPrediction) results.Figures {
+	var f results.Figures
 	if len(samples) == 0 {
 		return f
 	}
@@ -57,35 +60,35 @@ func Observe(samples []Sample, g int, pred GroupPrediction) Figures {
 	return f
 }
 
-// minGrowthWindow is the shortest window, in scenario seconds, a growth
+// MinGrowthWindow is the shortest window, in scenario seconds, a growth
 // rate is fitted over; a shorter predicted window (the steepest point of a
 // ramp lasts an instant) is widened to it around its middle, and then the
 // growth rate is reported, not judged.
-const minGrowthWindow = 5
+const MinGrowthWindow = 5
 
 // growthFit returns the window the observed growth rate is fitted over:
-// the predicted growth window trimmed by 5% at each end, or minGrowthWindow
+// the predicted growth window trimmed by 5% at each end, or MinGrowthWindow
 // around its middle when that is shorter.
-func growthFit(pred GroupPrediction) (from, to float64) {
+func growthFit(pred predict.GroupPrediction) (from, to float64) {
 	w := pred.GrowthToS - pred.GrowthFromS
 	from, to = pred.GrowthFromS+trimFraction*w, pred.GrowthToS-trimFraction*w
-	if to-from < minGrowthWindow {
+	if to-from < MinGrowthWindow {
 		mid := (from + to) / 2
-		from, to = max(0, mid-minGrowthWindow/2), mid+minGrowthWindow/2
+		from, to = max(0, mid-MinGrowthWindow/2), mid+MinGrowthWindow/2
 	}
 	return from, to
 }
 
-// growthJudged reports whether the predicted growth window is long enough
+// GrowthJudged reports whether the predicted growth window is long enough
 // for the observed growth rate to be compared with the predicted one.
-func growthJudged(pred GroupPrediction) bool {
+func GrowthJudged(pred predict.GroupPrediction) bool {
 	w := (pred.GrowthToS - pred.GrowthFromS) * (1 - 2*trimFraction)
-	return w >= minGrowthWindow
+	return w >= MinGrowthWindow
 }
 
 // Slope returns the least-squares slope of group g's sampled backlog over
 // the samples with from ≤ T ≤ to (0 with fewer than two).
-func Slope(samples []Sample, g int, from, to float64) float64 {
+func Slope(samples []results.Sample, g int, from, to float64) float64 {
 	lo := sort.Search(len(samples), func(i int) bool { return samples[i].T >= from })
 	var n, st, sb, stt, stb float64
 	for _, s := range samples[lo:] {
@@ -108,7 +111,7 @@ func Slope(samples []Sample, g int, from, to float64) float64 {
 
 // MaxOffsetLag returns the largest offset lag read during the run (0 when
 // none was read).
-func MaxOffsetLag(samples []Sample, g int) int64 {
+func MaxOffsetLag(samples []results.Sample, g int) int64 {
 	var m int64
 	for _, s := range samples {
 		m = max(m, s.Groups[g].OffsetLag)
@@ -117,7 +120,7 @@ func MaxOffsetLag(samples []Sample, g int) int64 {
 }
 
 // MaxTimeLag returns the largest time lag sampled, in scenario seconds.
-func MaxTimeLag(samples []Sample, g int) float64 {
+func MaxTimeLag(samples []results.Sample, g int) float64 {
 	var m float64
 	for _, s := range samples {
 		m = math.Max(m, s.Groups[g].TimeLag)

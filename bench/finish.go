@@ -1,0 +1,266 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/backlogbench/backlogbench/consumer"
+	"github.com/backlogbench/backlogbench/predict"
+	"github.com/backlogbench/backlogbench/producer"
+	"github.com/backlogbench/backlogbench/results"
+	"github.com/backlogbench/backlogbench/scenario"
+	"github.com/backlogbench/backlogbench/verdict"
+)
+
+// The result's figures: the summary from the prediction before the run,
+// then the observed figures and verdicts from what the run measured.
+
+func newSummary(sc *scenario.Scenario, cfg Config, preds []predict.GroupPrediction) results.Summary {
+	s := results.Summary{
+		Scenario:  sc.Name,
+		Speedup:   cfg.Speedup,
+		Broker:    "embedded",
+		Tolerance: sc.Tolerance,
+		Producers: map[string]results.ProducerSummary{},
+		Groups:    map[string]results.GroupSummary{},
+	}
+	if len(cfg.Brokers) > 0 {
+		s.Broker = strings.Join(cfg.Brokers, ",")
+	}
+	for _, name := range sc.ProducerNames() {
+		p := producer.Pacer{Schedule: sc.Producers[name].Schedule()}
+		s.Producers[name] = results.ProducerSummary{TargetEvents: int64(p.Total())}
+	}
+	for _, p := range preds {
+		g := sc.Groups[p.Name]
+		gs := results.GroupSummary{
+			Workers:       g.Workers,
+			ActiveWorkers: p.ActiveWorkers,
+			Delivery:      g.Delivery,
+			Dedup:         g.Dedup,
+			FloorEvents:   p.Floor(g.Workers),
+			Predicted:     p.Predicted(),
+		}
+		if e, ok := sc.Expect[p.Name]; ok {
+			gs.Expected = &results.ExpectFigures{Events: e.Events, PeakBacklog: e.PeakBacklog, PeakAtS: e.PeakAtS, GrowthRate: e.GrowthRate, DrainedAtS: e.DrainedAtS}
+		}
+		s.Groups[p.Name] = gs
+	}
+	return s
+}
+
+// predictDuplicates fills a group's predicted duplicates from the causes
+// its scenario injects: every resend of an event on its topics is
+// delivered once more (exact), every record appended by a faulted produce
+// is appended again by the retry (exact), and a crashed worker's
+// uncommitted records are redelivered (at most that many). A clean
+// rebalance commits before handing partitions over, so it adds none.
+func predictDuplicates(sc *scenario.Scenario, group string, p results.Predicted, resent map[string]int64, ws *workerSet, pf *produceFaults) results.Predicted {
+	var exact int64
+	for _, t := range sc.Groups[group].Topics {
+		exact += resent[t]
+		if pf != nil {
+			exact += pf.get(t) // non-idempotent records only
+		}
+	}
+	p.DuplicatesUpstream = exact
+	crashed := false
+	var bound int64
+	if ws != nil {
+		ws.mu.Lock()
+		crashed = ws.crashes > 0
+		rebalances := ws.crashes + ws.rebalances
+		ws.mu.Unlock()
+		bound = ws.uncommitted.Load()
+		if g := sc.Groups[group]; g.Delivery == scenario.ExactlyOnce && rebalances > 0 {
+			// A rebalance aborts every member's open transaction, whose
+			// records (a poll's worth at most) are then processed again.
+			crashed = true
+			bound += int64(rebalances * maxWorkers(sc, group) * maxPoll(g))
+		}
+	}
+	if crashed {
+		m := exact + bound
+		p.DuplicatesMax = &m
+	} else {
+		p.Duplicates = &exact
+	}
+	return p
+}
+
+// lostEvents counts the events acknowledged to a producer feeding group
+// and never delivered to it, id by id: the audit's record of each event
+// against the producers' record of each acknowledgement.
+func lostEvents(sc *scenario.Scenario, group string, pstats []*producer.Stats, gst *consumer.Stats) int64 {
+	var lost int64
+	for i, name := range sc.ProducerNames() {
+		if !slices.Contains(sc.Groups[group].Topics, sc.Producers[name].Topic) {
+			continue
+		}
+		id := uint32(i + 1) // producer ids are the name order, from 1
+		sent := uint64(pstats[i].Sent.Load())
+		for seq := range sent {
+			if pstats[i].WasAcked(seq) && gst.Audit.Count(id, seq) == 0 {
+				lost++
+			}
+		}
+	}
+	return lost
+}
+
+// workerFaults names the worker faults of a group ("" when none).
+func workerFaults(sc *scenario.Scenario, group string) string {
+	var names []string
+	for _, f := range sc.Faults {
+		if f.Group == group && !slices.Contains(names, f.Action) {
+			names = append(names, f.Action)
+		}
+	}
+	return strings.Join(names, " and ")
+}
+
+// faultsOn names the faults that touch a group: its worker faults, and
+// produce errors on a topic it reads (whose retries hold events back and
+// then deliver them in a burst). "" when none.
+func faultsOn(sc *scenario.Scenario, group string) string {
+	names := []string{}
+	if w := workerFaults(sc, group); w != "" {
+		names = append(names, w)
+	}
+	for _, f := range sc.Faults {
+		if f.Action != scenario.ProduceErrors || slices.Contains(names, f.Action) {
+			continue
+		}
+		if f.Topic == "" || slices.Contains(sc.Groups[group].Topics, f.Topic) {
+			names = append(names, f.Action)
+		}
+	}
+	return strings.Join(names, " and ")
+}
+
+// finish fills the observed figures and verdicts from the samples.
+func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consumer.Stats, wsets map[string]*workerSet, pf *produceFaults, effects map[string]committedEffects) {
+	s := &r.Summary
+	s.Complete = complete
+	resentByTopic := map[string]int64{}
+	for i, name := range r.Scenario.ProducerNames() {
+		p := s.Producers[name]
+		p.Acked, p.Failed = pstats[i].Acked.Load(), pstats[i].Failed.Load()
+		p.Resent = pstats[i].ResentAcked.Load()
+		s.Producers[name] = p
+		resentByTopic[r.Scenario.Producers[name].Topic] += p.Resent
+	}
+	passed := complete
+	for gi, pred := range r.Predictions {
+		gs := s.Groups[pred.Name]
+		obs := results.Observed{Figures: verdict.Observe(r.Samples, gi, pred)}
+		obs.Redelivered = gstats[gi].Redelivered.Load()
+		obs.LatencyMs = r.Latency[pred.Name].Millis()
+		obs.MaxOffsetLag = verdict.MaxOffsetLag(r.Samples, gi)
+		obs.MaxTimeLagS = predict.Round(verdict.MaxTimeLag(r.Samples, gi), 3)
+		obs.Lost = lostEvents(r.Scenario, pred.Name, pstats, gstats[gi])
+		gst := gstats[gi]
+		obs.Delivered = gst.Delivered.Load() - gst.Foreign.Load()
+		obs.Unique = gst.Processed.Load()
+		obs.DuplicatesDelivered = obs.Delivered - obs.Unique
+		obs.DuplicatesSuppressed = gst.Suppressed.Load()
+		obs.AppliedTwice = gst.AppliedTwice.Load()
+		obs.OutOfOrder = gst.Skipped.Load() + gst.Redelivered.Load()
+		obs.Effects = results.Effects{Applied: gst.Applied.Load(), Points: gst.Points.Load(), PointsExpected: gst.UniquePoints.Load()}
+		eos := r.Scenario.Groups[pred.Name].Delivery == scenario.ExactlyOnce
+		if e, ok := effects[pred.Name]; ok && eos {
+			// The effects are what read_committed readers of the output
+			// topic see, not what the workers did.
+			obs.Effects.Applied, obs.Effects.Points = e.Records, e.Points
+			obs.AppliedTwice = e.Records - e.Unique
+		}
+		gs.Observed = obs
+		gs.Predicted = predictDuplicates(r.Scenario, pred.Name, gs.Predicted, resentByTopic, wsets[pred.Name], pf)
+		gs.Verdicts = verdict.Verdicts(gs.Predicted.Figures, obs.Figures, s.Tolerance, gs.FloorEvents)
+		// The model counts ∫λ events, a producer sends ⌈∫λ⌉: allow one
+		// event per producer the group reads.
+		gs.Verdicts["events"] = verdict.Of(verdict.Within(gs.Predicted.Events, obs.Events, s.Tolerance, float64(len(r.Scenario.Inputs(r.Scenario.Groups[pred.Name])))))
+		if math.IsInf(pred.DrainedAtS, 1) {
+			// results.Predicted never to drain: it processes fewer events than it
+			// receives, and what it holds at the end is not lost.
+			delete(gs.Verdicts, "events")
+			obs.Lost = 0
+			gs.Observed.Lost = 0
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: predicted never to drain (its capacity ends at 0): the run did not wait for it, and what it still holds is not counted as lost", pred.Name))
+		}
+		if _, ok := gs.Verdicts["growth_rate"]; ok && !verdict.GrowthJudged(pred) {
+			delete(gs.Verdicts, "growth_rate")
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: growth_rate reported, not judged: the predicted steepest stretch lasts under %ds (a ramp peaks for an instant), too short to fit", pred.Name, verdict.MinGrowthWindow))
+		}
+		if f := faultsOn(r.Scenario, pred.Name); f != "" {
+			// The model has the group's workers and its producers' pace
+			// fixed: its backlog figures are reported, not judged.
+			for _, m := range []string{"peak_backlog", "peak_at_s", "growth_rate", "drained_at_s"} {
+				delete(gs.Verdicts, m)
+			}
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: backlog figures not judged: the fluid model does not include the %s", pred.Name, f))
+		}
+		for k, v := range verdict.Latency(gs.Predicted, obs, s.Tolerance) {
+			gs.Verdicts[k] = v
+		}
+		if complete {
+			gs.Verdicts["lost"] = verdict.Of(obs.Lost == 0)
+			for k, v := range verdict.Delivery(r.Scenario.Groups[pred.Name], gs.Predicted, obs) {
+				gs.Verdicts[k] = v
+			}
+			// A partition's offsets are processed in order: never skipped
+			// (that record would be missing), rewound only when a worker
+			// fault handed the partition over before its commit.
+			rewound := gst.Redelivered.Load()
+			gs.Verdicts["out_of_order"] = verdict.Of(gst.Skipped.Load() == 0 && (rewound == 0 || workerFaults(r.Scenario, pred.Name) != ""))
+		}
+		if gs.Expected != nil {
+			for k, v := range verdict.ExpectVerdicts(*gs.Expected, obs.Figures, s.Tolerance, gs.FloorEvents) {
+				gs.Verdicts[k] = v
+			}
+		}
+		for _, v := range gs.Verdicts {
+			if v != verdict.Pass {
+				passed = false
+			}
+		}
+		s.Groups[pred.Name] = gs
+	}
+	for _, p := range s.Producers {
+		if p.Failed > 0 {
+			passed = false
+		}
+	}
+	s.Passed = passed
+	s.CriticalPath = criticalPathSummary(r.Scenario, s.Speedup, pstats)
+}
+
+// criticalPathSummary returns the critical path's predicted chains and
+// the publish latency measured by the producers; nil without a critical
+// path.
+func criticalPathSummary(sc *scenario.Scenario, speedup float64, pstats []*producer.Stats) *results.CriticalPathSummary {
+	cp := predict.CriticalPath(sc)
+	if cp == nil {
+		return nil
+	}
+	s := &results.CriticalPathSummary{CriticalPathChains: *predict.CriticalPathChains(sc)}
+	h := hdrhistogram.New(1, 7*24*3600*1_000_000, 3)
+	for _, st := range pstats {
+		h.Merge(st.PublishLatency())
+	}
+	s.PublishMs = (&results.LatencyHistogram{Histogram: h}).Millis()
+	if speedup <= 0 {
+		speedup = 1
+	}
+	s.PublishMs = results.LatencyMs{P50: predict.Round(s.PublishMs.P50/speedup, 3), P99: predict.Round(s.PublishMs.P99/speedup, 3), Max: predict.Round(s.PublishMs.Max/speedup, 3)}
+	if len(cp.Moved) > 0 {
+		s.AsyncWithPublishMs = results.LatencyMs{P50: predict.Round(s.AsyncLatencyMs+s.PublishMs.P50, 3), P99: predict.Round(s.AsyncLatencyMs+s.PublishMs.P99, 3), Max: predict.Round(s.AsyncLatencyMs+s.PublishMs.Max, 3)}
+	} else {
+		s.AsyncWithPublishMs = results.LatencyMs{P50: s.AsyncLatencyMs, P99: s.AsyncLatencyMs, Max: s.AsyncLatencyMs}
+	}
+	return s
+}

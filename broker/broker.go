@@ -1,0 +1,95 @@
+// Package broker is everything about reaching Kafka: the embedded broker
+// (franz-go's kfake, in process) with its fault hooks, the connection to a
+// real cluster (seed brokers and client options such as TLS and SASL), the
+// admin client, and the run's topics and groups, created at the start and
+// deleted at the end.
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// ErrUnreachable is returned when the brokers cannot be reached.
+var ErrUnreachable = errors.New("cannot reach the Kafka brokers")
+
+// DefaultPort is the port of a broker given without one.
+const DefaultPort = "9092"
+
+// PingTimeout bounds the first request to the brokers.
+const PingTimeout = 8 * time.Second
+
+// NormalizeSeeds checks seed brokers given as host or host:port and
+// returns them as host:port, a missing port being DefaultPort.
+func NormalizeSeeds(seeds []string) ([]string, error) {
+	out := make([]string, 0, len(seeds))
+	for _, s := range seeds {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil, errors.New("empty broker address")
+		}
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			// No port (or an IPv6 address without brackets and port).
+			if strings.Contains(s, ":") && !strings.HasPrefix(s, "[") {
+				return nil, fmt.Errorf("broker %q: want host or host:port", s)
+			}
+			s = net.JoinHostPort(strings.Trim(s, "[]"), DefaultPort)
+		}
+		host, port, _ := net.SplitHostPort(s)
+		if host == "" || port == "" {
+			return nil, fmt.Errorf("broker %q: want host or host:port", s)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Conn is a connection to a cluster: the options every client of the run
+// shares, and an admin client.
+type Conn struct {
+	// Seeds are the seed brokers.
+	Seeds []string
+	// Opts are the options every client of the run starts from: the seeds,
+	// the dial timeout and the caller's options (TLS, SASL).
+	Opts []kgo.Opt
+	// Client is the admin's client; Admin the admin client on it.
+	Client *kgo.Client
+	Admin  *kadm.Client
+}
+
+// Connect returns a connection to the cluster at seeds with the extra
+// client options, once one request has been answered (bounded by
+// PingTimeout and ctx). An unreachable cluster is ErrUnreachable.
+func Connect(ctx context.Context, seeds []string, opts []kgo.Opt) (*Conn, error) {
+	base := append([]kgo.Opt{kgo.SeedBrokers(seeds...), kgo.DialTimeout(3 * time.Second)}, opts...)
+	cl, err := kgo.NewClient(base...)
+	if err != nil {
+		return nil, fmt.Errorf("broker client: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, PingTimeout)
+	err = cl.Ping(pctx)
+	cancel()
+	if err != nil {
+		cl.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w at %s: %v (is Kafka running? `make kafka-up` or `docker compose up -d` starts one; leave out --brokers to use the embedded broker)", ErrUnreachable, strings.Join(seeds, ","), err)
+	}
+	return &Conn{Seeds: seeds, Opts: base, Client: cl, Admin: kadm.NewClient(cl)}, nil
+}
+
+// Close closes the admin client.
+func (c *Conn) Close() { c.Client.Close() }
+
+// NewClient returns a client with the connection's options and extra ones.
+func (c *Conn) NewClient(extra ...kgo.Opt) (*kgo.Client, error) {
+	return kgo.NewClient(append(append([]kgo.Opt{}, c.Opts...), extra...)...)
+}

@@ -1,0 +1,87 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// Topic is a topic to create: its name on the broker, its partitions, and
+// its replication factor (-1: the broker's default).
+type Topic struct {
+	Name        string
+	Partitions  int
+	Replication int16
+	// Configs are topic configs (e.g. min.insync.replicas); nil for none.
+	Configs map[string]*string
+}
+
+// CreateTopics creates the topics and returns their ids by name (produce
+// requests from v13 name topics by id).
+func (c *Conn) CreateTopics(ctx context.Context, topics []Topic) (map[[16]byte]string, error) {
+	ids := map[[16]byte]string{}
+	for _, t := range topics {
+		r, err := c.Admin.CreateTopic(ctx, int32(t.Partitions), t.Replication, t.Configs, t.Name)
+		if err == nil {
+			err = r.Err
+		}
+		if err != nil {
+			return ids, fmt.Errorf("create topic %s: %w", t.Name, err)
+		}
+		ids[r.ID] = t.Name
+	}
+	return ids, nil
+}
+
+// CleanupTimeout bounds Cleanup.
+const CleanupTimeout = 10 * time.Second
+
+// Cleanup deletes the run's topics and consumer groups, within
+// CleanupTimeout whatever ctx, so that nothing of a run is left on a shared
+// cluster. Topics or groups already gone are not errors.
+func (c *Conn) Cleanup(ctx context.Context, topics, groups []string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
+	defer cancel()
+	var errs []error
+	if len(groups) > 0 {
+		rs, err := c.Admin.DeleteGroups(ctx, groups...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("delete groups: %w", err))
+		}
+		for _, r := range rs {
+			if r.Err != nil && !errors.Is(r.Err, kerr.GroupIDNotFound) {
+				errs = append(errs, fmt.Errorf("delete group %s: %w", r.Group, r.Err))
+			}
+		}
+	}
+	if len(topics) > 0 {
+		rs, err := c.Admin.DeleteTopics(ctx, topics...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("delete topics: %w", err))
+		}
+		for _, r := range rs {
+			if r.Err != nil && !errors.Is(r.Err, kerr.UnknownTopicOrPartition) {
+				errs = append(errs, fmt.Errorf("delete topic %s: %w", r.Topic, r.Err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Topics lists the topics on the cluster whose names start with prefix.
+func (c *Conn) Topics(ctx context.Context, prefix string) ([]string, error) {
+	td, err := c.Admin.ListTopics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range td.Names() {
+		if len(n) >= len(prefix) && n[:len(prefix)] == prefix {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
