@@ -12,6 +12,7 @@ import (
 	"github.com/backlogbench/backlogbench/model"
 	"github.com/backlogbench/backlogbench/producer"
 	"github.com/backlogbench/backlogbench/scenario"
+	"github.com/backlogbench/backlogbench/service"
 )
 
 // Figures are a group's headline numbers, predicted or observed, in
@@ -86,7 +87,7 @@ func PredictAssigned(sc *scenario.Scenario, assigned map[string][]map[string][]i
 		gp.MaxTimeLagS = gp.MaxTimeLag()
 		gp.Latency = gp.FluidLatency()
 		if g.Service != nil {
-			svc := model.Service{Dist: g.Service.Dist, CV: g.Service.CV}
+			svc := service.Service{Dist: g.Service.Dist, CV: g.Service.CV}
 			if l, ok := model.Stochastic(mg, gp.Prediction, svc, serviceSeed(sc.Seed, name)); ok {
 				gp.Latency = l
 			}
@@ -175,14 +176,14 @@ func serviceSeed(seed int64, group string) uint64 {
 // WorkerService returns worker w's service-time distribution and seed for
 // its Throttle: none without a service, else the group's distribution
 // with a seed of its own.
-func WorkerService(sc *scenario.Scenario, group string, w int) (model.Service, uint64) {
+func WorkerService(sc *scenario.Scenario, group string, w int) (service.Service, uint64) {
 	g := sc.Groups[group]
 	if g.Service == nil {
-		return model.Service{}, 0
+		return service.Service{}, 0
 	}
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d/%s/%d", sc.Seed, group, w)
-	return model.Service{Dist: g.Service.Dist, CV: g.Service.CV}, h.Sum64()
+	return service.Service{Dist: g.Service.Dist, CV: g.Service.CV}, h.Sum64()
 }
 
 // CriticalPath returns the scenario's critical-path comparison, or nil

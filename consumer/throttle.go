@@ -5,8 +5,8 @@
 package consumer
 
 import (
-	"github.com/backlogbench/backlogbench/model"
 	"github.com/backlogbench/backlogbench/rate"
+	"github.com/backlogbench/backlogbench/service"
 )
 
 // DefaultCredit is how many records an idle worker may bank: enough to
@@ -39,7 +39,7 @@ type Throttle struct {
 	Credit float64
 	// Service, when its Dist is set, draws each record's service time in
 	// units of the mean; Seed makes the draws reproducible.
-	Service model.Service
+	Service service.Service
 	Seed    uint64
 
 	next float64
