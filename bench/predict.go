@@ -9,8 +9,8 @@ import (
 	"math"
 	"sync"
 
+	"github.com/backlogbench/backlogbench/keys"
 	"github.com/backlogbench/backlogbench/model"
-	"github.com/backlogbench/backlogbench/producer"
 	"github.com/backlogbench/backlogbench/scenario"
 	"github.com/backlogbench/backlogbench/service"
 )
@@ -155,15 +155,15 @@ func ModelGroup(sc *scenario.Scenario, name string, assignment []map[string][]in
 
 // keyCache holds one key distribution per definition, so its partition
 // shares are computed once per process.
-var keyCache sync.Map // scenario.Keys → *producer.Keys
+var keyCache sync.Map // scenario.Keys → *keys.Keys
 
 // keysOf returns the producer's key distribution for a scenario's keys.
-func keysOf(k scenario.Keys) *producer.Keys {
+func keysOf(k scenario.Keys) *keys.Keys {
 	if v, ok := keyCache.Load(k); ok {
-		return v.(*producer.Keys)
+		return v.(*keys.Keys)
 	}
-	v, _ := keyCache.LoadOrStore(k, producer.NewKeys(k.Dist, k.S, k.Count))
-	return v.(*producer.Keys)
+	v, _ := keyCache.LoadOrStore(k, keys.New(k.Dist, k.S, k.Count))
+	return v.(*keys.Keys)
 }
 
 // serviceSeed derives a group's service-time seed from the scenario's.
