@@ -1,7 +1,3 @@
-// Package consumer runs a consumer group's workers: members of one Kafka
-// consumer group, each throttled to its share of the group's capacity,
-// processing records in partition order and committing what they
-// processed (at-least-once).
 package consumer
 
 import (
