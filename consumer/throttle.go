@@ -1,12 +1,8 @@
-// Package consumer runs a consumer group's workers: members of one Kafka
-// consumer group, each throttled to its share of the group's capacity,
-// processing records in partition order and committing what they
-// processed (at-least-once).
 package consumer
 
 import (
-	"github.com/backlogbench/backlogbench/model"
 	"github.com/backlogbench/backlogbench/rate"
+	"github.com/backlogbench/backlogbench/service"
 )
 
 // DefaultCredit is how many records an idle worker may bank: enough to
@@ -39,7 +35,7 @@ type Throttle struct {
 	Credit float64
 	// Service, when its Dist is set, draws each record's service time in
 	// units of the mean; Seed makes the draws reproducible.
-	Service model.Service
+	Service service.Service
 	Seed    uint64
 
 	next float64

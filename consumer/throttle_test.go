@@ -4,8 +4,8 @@ import (
 	"math"
 	"testing"
 
-	"github.com/backlogbench/backlogbench/model"
 	"github.com/backlogbench/backlogbench/rate"
+	"github.com/backlogbench/backlogbench/service"
 )
 
 func forever(r float64) rate.Schedule {
@@ -79,10 +79,10 @@ func TestThrottleOutage(t *testing.T) {
 }
 
 func TestThrottleService(t *testing.T) {
-	exp := model.Service{Dist: model.Exponential, CV: 1}
+	exp := service.Service{Dist: service.Exponential, CV: 1}
 	// Constant service: a record is processed when its service ends, one
 	// unit after the previous one ended.
-	th := Throttle{Capacity: forever(10), Service: model.Service{Dist: model.Constant}}
+	th := Throttle{Capacity: forever(10), Service: service.Service{Dist: service.Constant}}
 	for k := range 3 {
 		due, ok := th.Due()
 		if want := float64(k+1) / 10; !ok || math.Abs(due-want) > 1e-12 {
@@ -130,7 +130,7 @@ func TestThrottleService(t *testing.T) {
 func TestThrottleStreamsIndependent(t *testing.T) {
 	const n = 20000
 	draws := func(seed uint64) []float64 {
-		th := Throttle{Capacity: forever(1), Service: model.Service{Dist: model.Exponential, CV: 1}, Seed: seed}
+		th := Throttle{Capacity: forever(1), Service: service.Service{Dist: service.Exponential, CV: 1}, Seed: seed}
 		out := make([]float64, n+1)
 		for k := range out {
 			out[k] = th.service()

@@ -12,10 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/backlogbench/backlogbench/keys"
 	"github.com/backlogbench/backlogbench/model"
-	"github.com/backlogbench/backlogbench/producer"
 	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
+	"github.com/backlogbench/backlogbench/service"
 )
 
 // GroupPrediction is the model's answer for one group, with the curve.
@@ -80,7 +81,7 @@ func PredictAssigned(sc *scenario.Scenario, assigned map[string][]map[string][]i
 		gp.MaxTimeLagS = gp.MaxTimeLag()
 		gp.Latency = gp.FluidLatency()
 		if g.Service != nil {
-			svc := model.Service{Dist: g.Service.Dist, CV: g.Service.CV}
+			svc := service.Service{Dist: g.Service.Dist, CV: g.Service.CV}
 			if l, ok := model.Stochastic(mg, gp.Prediction, svc, serviceSeed(sc.Seed, name)); ok {
 				gp.Latency = l
 			}
@@ -148,15 +149,15 @@ func ModelGroup(sc *scenario.Scenario, name string, assignment []map[string][]in
 
 // keyCache holds one key distribution per definition, so its partition
 // shares are computed once per process.
-var keyCache sync.Map // scenario.Keys → *producer.Keys
+var keyCache sync.Map // scenario.Keys → *keys.Keys
 
 // KeysOf returns the producer's key distribution for a scenario's keys.
-func KeysOf(k scenario.Keys) *producer.Keys {
+func KeysOf(k scenario.Keys) *keys.Keys {
 	if v, ok := keyCache.Load(k); ok {
-		return v.(*producer.Keys)
+		return v.(*keys.Keys)
 	}
-	v, _ := keyCache.LoadOrStore(k, producer.NewKeys(k.Dist, k.S, k.Count))
-	return v.(*producer.Keys)
+	v, _ := keyCache.LoadOrStore(k, keys.New(k.Dist, k.S, k.Count))
+	return v.(*keys.Keys)
 }
 
 // serviceSeed derives a group's service-time seed from the scenario's.
@@ -169,14 +170,14 @@ func serviceSeed(seed int64, group string) uint64 {
 // WorkerService returns worker w's service-time distribution and seed for
 // its Throttle: none without a service, else the group's distribution
 // with a seed of its own.
-func WorkerService(sc *scenario.Scenario, group string, w int) (model.Service, uint64) {
+func WorkerService(sc *scenario.Scenario, group string, w int) (service.Service, uint64) {
 	g := sc.Groups[group]
 	if g.Service == nil {
-		return model.Service{}, 0
+		return service.Service{}, 0
 	}
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d/%s/%d", sc.Seed, group, w)
-	return model.Service{Dist: g.Service.Dist, CV: g.Service.CV}, h.Sum64()
+	return service.Service{Dist: g.Service.Dist, CV: g.Service.CV}, h.Sum64()
 }
 
 // CriticalPath returns the scenario's critical-path comparison, or nil

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/backlogbench/backlogbench/producer"
+	"github.com/backlogbench/backlogbench/keys"
 	"github.com/backlogbench/backlogbench/scenario"
 )
 
@@ -93,7 +93,7 @@ func TestModelGroupKeys(t *testing.T) {
 	if in.Shares == nil {
 		t.Fatal("a keyed producer has no shares")
 	}
-	want := producer.NewKeys(producer.Zipf, 1.1, 10000).Shares(12)
+	want := keys.New(keys.Zipf, 1.1, 10000).Shares(12)
 	if got := in.Shares(12); !reflect.DeepEqual(got, want) {
 		t.Errorf("shares %v, want %v", got, want)
 	}

@@ -4,51 +4,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/backlogbench/backlogbench/service"
 )
-
-// The service-time distributions.
-const (
-	Constant    = "constant"
-	Exponential = "exponential"
-	Lognormal   = "lognormal"
-)
-
-// Service is a distribution of service times in units of their mean: a
-// worker at capacity μ takes S/μ for a record, S drawn from it.
-type Service struct {
-	// Dist is Constant, Exponential or Lognormal.
-	Dist string
-	// CV is the coefficient of variation of a lognormal (0 for constant,
-	// 1 for exponential).
-	CV float64
-}
-
-// Sample returns a service time of mean 1 from two independent uniform
-// numbers in [0, 1): 1 (constant), −ln(1−u₁) (exponential), or
-// exp(m + σz) with σ² = ln(1+cv²), m = −σ²/2 and z = √(−2 ln(1−u₁))·cos(2πu₂)
-// a standard normal (lognormal, Box–Muller).
-func (s Service) Sample(u1, u2 float64) float64 {
-	switch s.Dist {
-	case Exponential:
-		return -math.Log1p(-u1)
-	case Lognormal:
-		v := math.Log1p(s.CV * s.CV)
-		z := math.Sqrt(-2*math.Log1p(-u1)) * math.Cos(2*math.Pi*u2)
-		return math.Exp(-v/2 + math.Sqrt(v)*z)
-	}
-	return 1
-}
-
-// SCV returns the squared coefficient of variation, c²ₛ.
-func (s Service) SCV() float64 {
-	switch s.Dist {
-	case Exponential:
-		return 1
-	case Lognormal:
-		return s.CV * s.CV
-	}
-	return 0
-}
 
 // PollaczekKhinchine returns the mean waiting time in queue of an M/G/1
 // queue, W_q = ρ(1 + c²ₛ) / (2μ(1 − ρ)), at utilisation ρ < 1, service
@@ -175,7 +133,7 @@ func (d dist) high() float64 {
 // (waiting plus service) of a FIFO server with mean service time 1/mu fed
 // by the streams, by Lindley's recursion W' = max(0, W + S − A) over the
 // streams' exact arrival pattern, after a warm-up of n/10 arrivals.
-func lindley(ss []stream, mu float64, svc Service, n int, rng *rand.Rand) []float64 {
+func lindley(ss []stream, mu float64, svc service.Service, n int, rng *rand.Rand) []float64 {
 	type cursor struct {
 		i    uint64  // next event index (even) or count (keyed, poisson)
 		next float64 // its time
@@ -303,7 +261,7 @@ const lindleySamples = 400_000
 // events. It returns false when some worker's utilisation is 1 or more
 // (the fluid waiting time then dominates), or the fluid model has a
 // backlog.
-func Stochastic(g Group, pr Prediction, svc Service, seed uint64) (Latency, bool) {
+func Stochastic(g Group, pr Prediction, svc service.Service, seed uint64) (Latency, bool) {
 	if pr.PeakBacklog > 1e-6 || g.Workers <= 0 {
 		return Latency{}, false
 	}
@@ -354,7 +312,7 @@ func Stochastic(g Group, pr Prediction, svc Service, seed uint64) (Latency, bool
 				return Latency{}, false
 			}
 			comp := component{weight: float64(c.count) * lam * (pc.b - pc.a)}
-			if lst, ok := renewal(ss); ok && svc.Dist == Exponential {
+			if lst, ok := renewal(ss); ok && svc.Dist == service.Exponential {
 				comp.d = dist{rate: mu * (1 - GIM1(lst, mu))}
 				exact = true
 			} else {

@@ -6,25 +6,8 @@ import (
 	"testing"
 
 	"github.com/backlogbench/backlogbench/rate"
+	"github.com/backlogbench/backlogbench/service"
 )
-
-func TestServiceSample(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, s := range []Service{{Dist: Constant}, {Dist: Exponential, CV: 1}, {Dist: Lognormal, CV: 0.5}, {Dist: Lognormal, CV: 2}} {
-		const n = 400_000
-		var sum, sq float64
-		for range n {
-			x := s.Sample(rng.Float64(), rng.Float64())
-			sum += x
-			sq += x * x
-		}
-		mean := sum / n
-		cv := math.Sqrt(sq/n-mean*mean) / mean
-		if math.Abs(mean-1) > 0.02 || math.Abs(cv*cv-s.SCV()) > 0.1*max(s.SCV(), 0.01) {
-			t.Errorf("%+v: mean %.4f, cv² %.4f; want 1, %v", s, mean, cv*cv, s.SCV())
-		}
-	}
-}
 
 // TestGIM1 checks σ against known values: D/M/1 at ρ = 0.5 has σ = 0.2032
 // (the root of σ = e^{−2(1−σ)}), and Poisson arrivals give σ = ρ.
@@ -46,20 +29,20 @@ func TestLindley(t *testing.T) {
 	tests := []struct {
 		name string
 		s    stream
-		svc  Service
+		svc  service.Service
 	}{
-		{"D/M/1", stream{rate: 0.8 * 5, parts: 5, first: 2, held: 1}, Service{Dist: Exponential}},
-		{"geometric/M/1", stream{rate: 4, keyed: true, q: 0.2}, Service{Dist: Exponential}},
-		{"M/M/1", stream{rate: 0.8, poisson: true}, Service{Dist: Exponential}},
-		{"M/D/1", stream{rate: 0.8, poisson: true}, Service{Dist: Constant}},
-		{"M/lognormal/1", stream{rate: 0.7, poisson: true}, Service{Dist: Lognormal, CV: 0.5}},
+		{"D/M/1", stream{rate: 0.8 * 5, parts: 5, first: 2, held: 1}, service.Service{Dist: service.Exponential}},
+		{"geometric/M/1", stream{rate: 4, keyed: true, q: 0.2}, service.Service{Dist: service.Exponential}},
+		{"M/M/1", stream{rate: 0.8, poisson: true}, service.Service{Dist: service.Exponential}},
+		{"M/D/1", stream{rate: 0.8, poisson: true}, service.Service{Dist: service.Constant}},
+		{"M/lognormal/1", stream{rate: 0.7, poisson: true}, service.Service{Dist: service.Lognormal, CV: 0.5}},
 	}
 	for _, tt := range tests {
 		rng := rand.New(rand.NewPCG(7, 7))
 		xs := lindley([]stream{tt.s}, mu, tt.svc, 400_000, rng)
 		d := dist{samples: xs}
 		rho := tt.s.workerRate() / mu
-		if lst, ok := renewal([]stream{tt.s}); ok && tt.svc.Dist == Exponential {
+		if lst, ok := renewal([]stream{tt.s}); ok && tt.svc.Dist == service.Exponential {
 			r := mu * (1 - GIM1(lst, mu))
 			for _, p := range []float64{0.5, 0.99} {
 				want := -math.Log(1-p) / r
@@ -82,7 +65,7 @@ func TestStochastic(t *testing.T) {
 	// 40 workers, one partition each, exponential service at ρ = 0.8:
 	// D/M/1, closed form. σ = 0.6286: p50 = ln 2/(μ(1−σ)).
 	g := Group{Topics: []Topic{even(40, rate.New(constant(300, 320)))}, Workers: 40, Capacity: forever(400)}
-	l, ok := Stochastic(g, Predict(g), Service{Dist: Exponential}, 1)
+	l, ok := Stochastic(g, Predict(g), service.Service{Dist: service.Exponential}, 1)
 	if !ok || l.Method != "GI/M/1" {
 		t.Fatalf("Stochastic = %+v, %v; want GI/M/1", l, ok)
 	}
@@ -92,13 +75,13 @@ func TestStochastic(t *testing.T) {
 	}
 	// Two partitions a worker: runs of two events, evaluated numerically.
 	g2 := Group{Topics: []Topic{even(40, rate.New(constant(300, 320)))}, Workers: 20, Capacity: forever(400)}
-	l2, ok := Stochastic(g2, Predict(g2), Service{Dist: Exponential}, 1)
+	l2, ok := Stochastic(g2, Predict(g2), service.Service{Dist: service.Exponential}, 1)
 	if !ok || l2.Method != "Lindley" || !(l2.P99 > l.P99/2) {
 		t.Errorf("two partitions a worker: %+v, %v", l2, ok)
 	}
 	// Overloaded: no stationary answer.
 	g3 := Group{Topics: []Topic{even(4, rate.New(constant(300, 500)))}, Workers: 4, Capacity: forever(400)}
-	if _, ok := Stochastic(g3, Predict(g3), Service{Dist: Exponential}, 1); ok {
+	if _, ok := Stochastic(g3, Predict(g3), service.Service{Dist: service.Exponential}, 1); ok {
 		t.Error("an overloaded group has a stationary latency")
 	}
 }

@@ -1,0 +1,191 @@
+package consumer
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// member is what both delivery modes share: the group options, the
+// crash-able connections, the assignment it reports, and the throttled
+// wait before each record.
+type member struct {
+	cfg     WorkerConfig
+	st      *Stats
+	dialer  *crashDialer
+	crashed atomic.Bool
+	leaving atomic.Bool
+	// sinceCommit counts the records processed since the last commit:
+	// what a crash would leave to be redelivered.
+	sinceCommit atomic.Int64
+
+	ownMu sync.Mutex
+	own   map[string][]int32
+
+	th      Throttle
+	speedup float64
+	timer   *time.Timer
+}
+
+func newMember(cfg WorkerConfig, st *Stats) *member {
+	m := &member{cfg: cfg, st: st, dialer: &crashDialer{d: net.Dialer{Timeout: 3 * time.Second}},
+		own: map[string][]int32{}, th: cfg.Throttle, speedup: cfg.Speedup}
+	if m.speedup <= 0 {
+		m.speedup = 1
+	}
+	m.timer = time.NewTimer(time.Hour)
+	m.timer.Stop()
+	return m
+}
+
+func (m *member) errorf(format string, args ...any) {
+	m.st.fail(fmt.Errorf("group %s worker %d: "+format, append([]any{m.cfg.Group, m.cfg.Index}, args...)...))
+}
+
+// report sends the member's whole assignment to OnAssigned.
+func (m *member) report() {
+	if m.cfg.OnAssigned == nil {
+		return
+	}
+	m.ownMu.Lock()
+	cp := make(map[string][]int32, len(m.own))
+	for t, ps := range m.own {
+		cp[t] = append([]int32(nil), ps...)
+	}
+	m.ownMu.Unlock()
+	m.cfg.OnAssigned(m.cfg.Index, cp)
+}
+
+func (m *member) assigned(a map[string][]int32) {
+	m.ownMu.Lock()
+	for t, ps := range a {
+		m.own[t] = append(m.own[t], ps...)
+	}
+	m.ownMu.Unlock()
+	m.report()
+}
+
+func (m *member) revoked(r map[string][]int32) {
+	m.ownMu.Lock()
+	for t, ps := range r {
+		m.own[t] = without(m.own[t], ps)
+	}
+	m.ownMu.Unlock()
+	m.report()
+}
+
+// groupOpts are the options of a group member: connections through the
+// crash-able dialer, the range balancer (an even share of each topic's
+// partitions per member), fast heartbeats so joining takes milliseconds,
+// reading from the start of the run's fresh topics, and fetches answered
+// as soon as one record is there.
+func (m *member) groupOpts() []kgo.Opt {
+	session := m.cfg.SessionTimeout
+	if session <= 0 {
+		session = 6 * time.Second
+	}
+	return append(append([]kgo.Opt{}, m.cfg.Opts...),
+		kgo.Dialer(m.dialer.dial),
+		kgo.ConsumerGroup(m.cfg.Group),
+		kgo.ConsumeTopics(m.cfg.Topics...),
+		kgo.Balancers(kgo.RangeBalancer()),
+		kgo.HeartbeatInterval(100*time.Millisecond),
+		kgo.SessionTimeout(session),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMinBytes(1),
+	)
+}
+
+// watch interrupts a blocked poll (through the returned context) when the
+// member crashes or is told to leave. The watching goroutine ends when
+// the returned stop function is called.
+func (m *member) watch(ctx context.Context) (context.Context, func()) {
+	pctx, interrupt := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-pctx.Done():
+		case <-orNever(m.cfg.Crash):
+			m.crashed.Store(true)
+			m.dialer.crash()
+			interrupt()
+		case <-orNever(m.cfg.Leave):
+			m.leaving.Store(true)
+			interrupt()
+		}
+	}()
+	return pctx, interrupt
+}
+
+// scenarioNow is the scenario time now.
+func (m *member) scenarioNow() float64 {
+	return time.Since(m.cfg.Start()).Seconds() * m.speedup
+}
+
+// await waits until the throttle lets the next record be processed; false
+// when the worker must stop instead (ctx done, crash, leave, or a capacity
+// of 0 for ever). ctx is the watch context, so a crash or a leave cuts a
+// long wait (a capacity-0 phase) short.
+func (m *member) await(ctx context.Context) bool {
+	if m.crashed.Load() || m.leaving.Load() {
+		return false
+	}
+	due, ok := m.th.Due()
+	if !ok {
+		<-ctx.Done() // no capacity, ever: hold the records
+		return false
+	}
+	d := time.Until(m.cfg.Start().Add(time.Duration(due / m.speedup * 1e9)))
+	if d <= 20*time.Microsecond {
+		return true
+	}
+	m.timer.Reset(d)
+	select {
+	case <-ctx.Done():
+		m.timer.Stop()
+		return false
+	case <-m.timer.C:
+		return !m.crashed.Load() && !m.leaving.Load()
+	}
+}
+
+// die reports a crash and stays dead until the run ends.
+func (m *member) die(ctx context.Context, allow func()) error {
+	if m.cfg.OnCrash != nil {
+		m.cfg.OnCrash(m.sinceCommit.Load())
+	}
+	// Let the client's own rebalance machinery run (it can reach no
+	// broker); Close would otherwise wait for it for ever.
+	allow()
+	<-ctx.Done()
+	return nil
+}
+
+// orNever returns c, or a channel that never closes when c is nil.
+func orNever(c <-chan struct{}) <-chan struct{} {
+	if c == nil {
+		return make(chan struct{})
+	}
+	return c
+}
+
+func without(have, drop []int32) []int32 {
+	out := have[:0]
+	for _, p := range have {
+		keep := true
+		for _, d := range drop {
+			if p == d {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+package consumer
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/backlogbench/backlogbench/audit"
+	"github.com/backlogbench/backlogbench/event"
+)
+
+// Latency histograms record scenario microseconds from 1 µs to 7 days at
+// 3 significant digits.
+const (
+	latencyMin = 1
+	latencyMax = 7 * 24 * 3600 * 1_000_000
+	latencySig = 3
+)
+
+// NewLatencyHistogram returns an empty histogram of the range and
+// precision the workers record in (scenario microseconds).
+func NewLatencyHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(latencyMin, latencyMax, latencySig)
+}
+
+// Stats is a group's shared state: what its workers processed, per
+// event id (the audit) and per partition (the next offset to process, for
+// the contiguity check and the time lag), and the effects they applied. A
+// partition is owned by one worker at a time, so its entry needs no more
+// than atomic loads and stores.
+type Stats struct {
+	// Processed counts first deliveries: the unique events processed.
+	Processed atomic.Int64
+	// Delivered counts every record processed, duplicates included.
+	Delivered atomic.Int64
+	// Redelivered counts records at an offset the group had already
+	// processed (a rewind: after a rebalance or a crash).
+	Redelivered atomic.Int64
+	// Skipped counts offsets jumped over (a record never seen).
+	Skipped atomic.Int64
+	// Foreign counts records without backlogbench metadata.
+	Foreign atomic.Int64
+	// Suppressed counts duplicates the dedup store kept from being applied.
+	Suppressed atomic.Int64
+	// Applied counts effects applied; AppliedTwice those applied for an
+	// event whose effect was already applied.
+	Applied      atomic.Int64
+	AppliedTwice atomic.Int64
+	// Points is the sum of the points the applied effects added (loyalty);
+	// UniquePoints the sum over unique events, what it should be.
+	Points       atomic.Int64
+	UniquePoints atomic.Int64
+
+	// Audit records every delivery by event id.
+	Audit *audit.Log
+	// Dedup is the group's dedup store, nil when dedup is off.
+	Dedup *audit.Store
+
+	cfg  StatsConfig
+	next map[string][]atomic.Int64
+
+	mu       sync.Mutex
+	hists    []*hdrhistogram.Histogram
+	firstErr error
+}
+
+// StatsConfig describes a group for its shared state.
+type StatsConfig struct {
+	// Workers is the most workers the group will have (faults that add a
+	// worker included).
+	Workers int
+	// Partitions maps each Kafka topic read to its partition count.
+	Partitions map[string]int
+	// Kinds gives each producer id's event kind (index: producer id).
+	Kinds []event.Kind
+	// Seed is the scenario seed the events' fields derive from.
+	Seed int64
+	// Dedup turns on the idempotent consumer's dedup store.
+	Dedup bool
+}
+
+// NewStats returns the shared state of a group.
+func NewStats(cfg StatsConfig) *Stats {
+	s := &Stats{cfg: cfg, next: make(map[string][]atomic.Int64, len(cfg.Partitions))}
+	for t, n := range cfg.Partitions {
+		s.next[t] = make([]atomic.Int64, n)
+	}
+	s.hists = make([]*hdrhistogram.Histogram, cfg.Workers)
+	for i := range s.hists {
+		s.hists[i] = NewLatencyHistogram()
+	}
+	s.Audit = audit.New(len(cfg.Kinds))
+	if cfg.Dedup {
+		s.Dedup = audit.NewStore(len(cfg.Kinds))
+	}
+	return s
+}
+
+// Next returns the next offset the group has to process in the partition:
+// every offset below it has been processed.
+func (s *Stats) Next(topic string, partition int32) int64 {
+	ps := s.next[topic]
+	if int(partition) >= len(ps) {
+		return 0
+	}
+	return ps[partition].Load()
+}
+
+// Latency returns the merged end-to-end latency histogram of every worker.
+func (s *Stats) Latency() *hdrhistogram.Histogram {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := NewLatencyHistogram()
+	for _, w := range s.hists {
+		h.Merge(w)
+	}
+	return h
+}
+
+// Err returns the first error a worker reported, if any.
+func (s *Stats) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.firstErr
+}
+
+func (s *Stats) fail(err error) {
+	s.mu.Lock()
+	if s.firstErr == nil {
+		s.firstErr = err
+	}
+	s.mu.Unlock()
+}
