@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/backlogbench/backlogbench/rate"
 )
@@ -26,7 +27,7 @@ type Target struct {
 func (t Target) String() string {
 	switch {
 	case t.MaxBacklog > 0:
-		return "--max-backlog " + strconv.FormatFloat(t.MaxBacklog, 'f', -1, 64)
+		return "--max-backlog " + strconv.FormatFloat(t.MaxBacklog, 'g', -1, 64)
 	case t.DrainWithin > 0:
 		return "--drain-within " + seconds(t.DrainWithin)
 	case t.MaxTimeLag > 0:
@@ -322,13 +323,13 @@ func infeasibleReason(g Group, shape rate.Schedule, t Target) string {
 		if n <= 0 {
 			continue
 		}
-		span := "from " + clock(a) + " to " + clock(b)
+		span := "from " + Clock(a) + " to " + Clock(b)
 		if math.IsInf(b, 1) {
-			span = "from " + clock(a) + " on"
+			span = "from " + Clock(a) + " on"
 		}
 		switch {
 		case t.MaxBacklog > 0 && n > t.MaxBacklog:
-			return fmt.Sprintf("the capacity is 0 %s: the %.0f events that arrive meanwhile exceed %s whatever the capacity", span, n, t)
+			return fmt.Sprintf("the capacity is 0 %s: the %s events that arrive meanwhile exceed %s whatever the capacity", span, Figure(n, 0), t)
 		case t.MaxTimeLag > 0:
 			// The first arrival in the stretch.
 			lo, hi := a, min(b, a+1e9)
@@ -342,7 +343,7 @@ func infeasibleReason(g Group, shape rate.Schedule, t Target) string {
 			}
 			first := hi
 			if math.IsInf(b, 1) || b-first >= t.MaxTimeLag {
-				return fmt.Sprintf("the capacity is 0 %s: an event arriving at %s waits for it whatever the capacity, beyond %s", span, clock(first), t)
+				return fmt.Sprintf("the capacity is 0 %s: an event arriving at %s waits for it whatever the capacity, beyond %s", span, Clock(first), t)
 			}
 		case t.DrainWithin > 0 && math.IsInf(b, 1):
 			return fmt.Sprintf("the capacity is 0 %s and events arrive then: the backlog never drains", span)
@@ -351,10 +352,51 @@ func infeasibleReason(g Group, shape rate.Schedule, t Target) string {
 	return fmt.Sprintf("no capacity up to %.0g events/s meets %s", maxCapacity, t)
 }
 
-// clock formats scenario seconds as m:ss.s.
-func clock(s float64) string {
-	m := int(s) / 60
-	return fmt.Sprintf("%d:%04.1f", m, s-float64(m*60))
+// Clock formats scenario seconds for a table or a message, readable at
+// any size: m:ss.s below an hour ("12:30.0", rounded to the tenth first,
+// so 59.97 s is "1:00.0", never "0:60.0"), Go's duration form to the
+// second below 100,000 hours ("2083h20m0s"), and seconds in scientific
+// notation beyond ("2.40e+15 s"), where minutes or hours would run to a
+// dozen digits. +Inf is "never"; NaN and -Inf, which no prediction gives,
+// are "—".
+func Clock(s float64) string {
+	switch {
+	case math.IsNaN(s) || math.IsInf(s, -1):
+		return "—"
+	case math.IsInf(s, 1):
+		return "never"
+	case math.Round(s*10) == 0:
+		return "0:00.0" // also a rounding error below 0
+	case s < 0:
+		return "-" + Clock(-s)
+	}
+	if tenths := math.Round(s * 10); tenths < 36000 {
+		n := int(tenths)
+		return fmt.Sprintf("%d:%02d.%d", n/600, n%600/10, n%10)
+	}
+	if s < 1e5*3600 {
+		return (time.Duration(math.Round(s)) * time.Second).String()
+	}
+	return strconv.FormatFloat(s, 'e', 2, 64) + " s"
+}
+
+// Figure formats a count or a rate with prec decimals, as %.*f does up
+// to 1e15, where float64 still holds every unit; beyond, in scientific
+// notation with four significant digits ("6.000e+17"), not as the
+// hundreds of digits %f would print. +Inf is "∞" and NaN "—".
+func Figure(x float64, prec int) string {
+	switch {
+	case math.IsNaN(x):
+		return "—"
+	case math.IsInf(x, 0):
+		if x < 0 {
+			return "-∞"
+		}
+		return "∞"
+	case math.Abs(x) < 1e15:
+		return strconv.FormatFloat(x, 'f', prec, 64)
+	}
+	return strconv.FormatFloat(x, 'e', 3, 64)
 }
 
 // seconds formats a duration in seconds as Go does ("90s", "2m0s").

@@ -162,3 +162,58 @@ func TestPlanHotKey(t *testing.T) {
 		t.Errorf("plan = feasible %v, capacity %v, workers %d, reason %q; want capacity only", pl.Feasible, pl.Capacity, pl.Workers, pl.Reason)
 	}
 }
+
+func TestClock(t *testing.T) {
+	tests := []struct {
+		s    float64
+		want string
+	}{
+		{0, "0:00.0"},
+		{-1e-12, "0:00.0"},
+		{0.04, "0:00.0"},
+		{30, "0:30.0"},
+		{59.97, "1:00.0"}, // rounded before it is split: never 0:60.0
+		{659.97, "11:00.0"},
+		{750, "12:30.0"},
+		{3599.94, "59:59.9"},
+		{3599.96, "1h0m0s"},
+		{7500, "2h5m0s"},
+		{7499999.97, "2083h20m0s"}, // was 124999:60.0
+		{1e5*3600 - 1, "99999h59m59s"},
+		{1e5 * 3600, "3.60e+08 s"},
+		{2.4e15, "2.40e+15 s"}, // was 40000000000000:00.0
+		{1e300, "1.00e+300 s"}, // was -153722867280912930:2400…0.0
+		{-90, "-1:30.0"},
+		{math.Inf(1), "never"},
+		{math.NaN(), "—"},
+		{math.Inf(-1), "—"},
+	}
+	for _, tt := range tests {
+		if got := Clock(tt.s); got != tt.want {
+			t.Errorf("Clock(%v) = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestFigure(t *testing.T) {
+	tests := []struct {
+		x    float64
+		prec int
+		want string
+	}{
+		{18000, 0, "18000"},
+		{163.35, 1, "163.3"},
+		{60, 2, "60.00"},
+		{999999999999750, 2, "999999999999750.00"},
+		{6e17, 0, "6.000e+17"},
+		{-6e17, 0, "-6.000e+17"},
+		{6e299, 0, "6.000e+299"},
+		{math.Inf(1), 0, "∞"},
+		{math.NaN(), 0, "—"},
+	}
+	for _, tt := range tests {
+		if got := Figure(tt.x, tt.prec); got != tt.want {
+			t.Errorf("Figure(%v, %d) = %q, want %q", tt.x, tt.prec, got, tt.want)
+		}
+	}
+}
