@@ -55,7 +55,8 @@ func (t Target) Met(pr Prediction) bool {
 func (pr Prediction) LongestDrain() float64 {
 	worst := 0.0
 	peak, peakAt, busy := 0.0, 0.0, false
-	for _, p := range pr.Curve.Pieces {
+	ps := pr.Curve.Pieces
+	for i, p := range ps {
 		if isEmpty(p) {
 			if busy {
 				worst = max(worst, p.T0-peakAt)
@@ -78,7 +79,7 @@ func (pr Prediction) LongestDrain() float64 {
 				peak, peakAt = b, t
 			}
 		}
-		if p.At(p.T1) <= 1e-6 { // the stretch ends with the piece
+		if drainsAt(ps, i) { // the stretch ends with the piece
 			worst = max(worst, p.T1-peakAt)
 			peak, busy = 0, false
 		}
