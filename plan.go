@@ -217,7 +217,8 @@ func renderPlan(w io.Writer, sc *scenario.Scenario, names []string, out planOutp
 				ps = append(ps, fmt.Sprintf("%s %d", t, pg.PartitionsByTopic[t]))
 			}
 			parts = strings.Join(ps, ", ")
-		} else if pg.Reason != "" {
+		}
+		if pg.Reason != "" {
 			notes = append(notes, name+": "+pg.Reason)
 		}
 		if pg.WorkersAtCurrentPartitions != nil {
