@@ -26,6 +26,12 @@ const (
 	exitFailure    = 1 // a run failed, or --check found a failing verdict
 	exitUsage      = 2 // bad flags, arguments or scenario
 	exitInfeasible = 3 // plan: no capacity meets a group's target
+
+	// exitInterrupted is a command stopped by its context being cancelled
+	// (the shell's 128 + SIGINT); main turns it into 143 when the signal
+	// was SIGTERM or SIGHUP.
+	exitInterrupted = 130
+	exitTerminated  = 143 // 128 + SIGTERM
 )
 
 // usageError marks an error in the command line.
@@ -56,13 +62,77 @@ var commands = []command{
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	// Not signal.NotifyContext: it keeps every later signal from the
+	// default action until stop, so a second Ctrl-C would do nothing while
+	// a command winds down. withSignals cancels on the first and exits on
+	// the second.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	code := withSignals(sigs, os.Stderr, func(ctx context.Context) int {
+		return dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	})
 	os.Exit(code)
 }
 
-// dispatch runs the command named by args[0] and returns the exit status.
+// withSignals runs cmd under a context that the first signal from sigs
+// cancels, so the command stops cleanly and writes what it has, and
+// returns its exit status. A second signal returns at once, without
+// waiting for cmd, with the signal's status (130 for SIGINT, 143 for
+// SIGTERM and SIGHUP), after one line on stderr; main then exits, and the
+// command with it. A command that returns after the first signal keeps
+// its status, except that exitInterrupted (it was stopped by the
+// cancellation) becomes the first signal's status.
+func withSignals(sigs <-chan os.Signal, stderr io.Writer, cmd func(context.Context) int) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- cmd(ctx) }()
+	var first os.Signal
+	select {
+	case code := <-done:
+		return code
+	case first = <-sigs:
+	}
+	cancel()
+	fmt.Fprintf(stderr, "backlogbench: %s: stopping cleanly; send it again to exit at once\n", signalName(first))
+	select {
+	case code := <-done:
+		if code == exitInterrupted {
+			return signalStatus(first)
+		}
+		return code
+	case second := <-sigs:
+		fmt.Fprintf(stderr, "backlogbench: %s again: exiting at once\n", signalName(second))
+		return signalStatus(second)
+	}
+}
+
+// signalStatus is the exit status for a stop by sig, as a shell reports a
+// process killed by it: 128 + SIGINT, else 128 + SIGTERM (SIGHUP too: a
+// closed terminal is a request to terminate).
+func signalStatus(sig os.Signal) int {
+	if sig == os.Interrupt {
+		return exitInterrupted
+	}
+	return exitTerminated
+}
+
+// signalName names sig the way kill(1) does.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return sig.String()
+}
+
+// dispatch runs the command named by args[0] and returns the exit status:
+// exitInterrupted when ctx was cancelled and the command failed for it
+// (not for a bad command line, a failed check or an infeasible plan).
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
@@ -92,6 +162,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitUsage
 		default:
 			fmt.Fprintln(stderr, "backlogbench:", err)
+			if ctx.Err() != nil {
+				return exitInterrupted
+			}
 			return exitFailure
 		}
 	}

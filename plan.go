@@ -217,7 +217,8 @@ func renderPlan(w io.Writer, sc *scenario.Scenario, names []string, out planOutp
 				ps = append(ps, fmt.Sprintf("%s %d", t, pg.PartitionsByTopic[t]))
 			}
 			parts = strings.Join(ps, ", ")
-		} else if pg.Reason != "" {
+		}
+		if pg.Reason != "" {
 			notes = append(notes, name+": "+pg.Reason)
 		}
 		if pg.WorkersAtCurrentPartitions != nil {
@@ -225,9 +226,10 @@ func renderPlan(w io.Writer, sc *scenario.Scenario, names []string, out planOutp
 		}
 		drained := "never"
 		if pg.DrainedAtS != nil {
-			drained = clock(*pg.DrainedAtS)
+			drained = model.Clock(*pg.DrainedAtS)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f/s\t%s\t%s\t%s\t%.0f\t%s\t\n", name, now, *pg.Capacity, workers, parts, same, *pg.PeakBacklog, drained)
+		fmt.Fprintf(tw, "%s\t%s\t%s/s\t%s\t%s\t%s\t%s\t%s\t\n", name, now, model.Figure(*pg.Capacity, 1), workers, parts, same,
+			model.Figure(*pg.PeakBacklog, 0), drained)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -81,3 +81,38 @@ func TestPlanJSON(t *testing.T) {
 		t.Errorf("infeasible plan %v", g)
 	}
 }
+
+// TestPlanHugeScenario plans the cases that once answered capacity 0/s
+// or gave up: a bound every event fits in, and 1e15 events/s.
+func TestPlanHugeScenario(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		stdout []string
+	}{
+		// 60,000 orders fit --max-backlog 100000: capacity 0 kept them for
+		// ever and passed; the least that drains them is the grid's first.
+		{"every event fits the bound", []string{"flash-sale", "--group", "email", "--max-backlog", "100000"},
+			[]string{"0.1/s", "166h40m0s", "email: the group receives 60000 events in all, within --max-backlog 100000: any capacity above 0 meets it"}},
+		// (1e15 − C)·600 ≤ 100,000: C = 999,999,999,999,833.3/s, once
+		// "infeasible" (beyond 1e12/s).
+		{"1e15/s", []string{writeScenario(t, "1e15", "250", 4), "--max-backlog", "100000"},
+			[]string{"99999999999983", "more than 100000 workers at 62.5/s each"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := plan(tt.args...)
+			if code != exitOK {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitOK, out, errOut)
+			}
+			for _, s := range tt.stdout {
+				if !strings.Contains(out, s) {
+					t.Errorf("stdout has no %q:\n%s", s, out)
+				}
+			}
+			if strings.Contains(out, " 0.0/s") {
+				t.Errorf("a plan of capacity 0:\n%s", out)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/backlogbench/backlogbench/model"
 	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/report"
 	"github.com/backlogbench/backlogbench/results"
@@ -78,14 +79,11 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		g := sc.Groups[p.Name]
 		drained := "never"
 		if f := p.Figures(); f.DrainedAtS != nil {
-			drained = clock(*f.DrainedAtS)
+			drained = model.Clock(*f.DrainedAtS)
 		}
-		lag := "never"
-		if !math.IsInf(p.MaxTimeLagS, 1) {
-			lag = fmt.Sprintf("%.1f s", p.MaxTimeLagS)
-		}
-		fmt.Fprintf(tw, "%s\t%d (%d active)\t%.0f\t%.0f\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n",
-			p.Name, g.Workers, p.ActiveWorkers, p.Events, p.PeakBacklog, clock(p.PeakAtS), p.GrowthRate, drained, lag,
+		fmt.Fprintf(tw, "%s\t%d (%d active)\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			p.Name, g.Workers, p.ActiveWorkers, model.Figure(p.Events, 0), model.Figure(p.PeakBacklog, 0), model.Clock(p.PeakAtS),
+			model.Figure(p.GrowthRate, 2), drained, lag(p.MaxTimeLagS),
 			latency(p.Latency.P50), latency(p.Latency.P99), p.Latency.Method)
 	}
 	if err := tw.Flush(); err != nil {
@@ -102,19 +100,26 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// latency formats a latency in seconds for the table.
+// latency formats a latency in seconds for the table: ms below 10 s,
+// seconds below an hour, then as model.Clock does (hours, or scientific
+// seconds when even those would be absurd).
 func latency(s float64) string {
 	switch {
 	case math.IsInf(s, 1):
 		return "never"
 	case s < 10:
 		return fmt.Sprintf("%.0f ms", s*1000)
+	case s < 3600:
+		return fmt.Sprintf("%.1f s", s)
 	}
-	return fmt.Sprintf("%.1f s", s)
+	return model.Clock(s)
 }
 
-// clock formats scenario seconds as m:ss.
-func clock(s float64) string {
-	m := int(s) / 60
-	return fmt.Sprintf("%d:%04.1f", m, s-float64(m*60))
+// lag formats a time lag in seconds for the table: seconds below an hour,
+// then as model.Clock does.
+func lag(s float64) string {
+	if s < 3600 {
+		return fmt.Sprintf("%.1f s", s)
+	}
+	return model.Clock(s) // "never" for +Inf
 }

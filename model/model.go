@@ -423,7 +423,7 @@ func (pr *Prediction) summarise() {
 		pr.DrainedAtS = 0
 		return
 	}
-	for _, p := range ps {
+	for i, p := range ps {
 		if p.T1 < pr.PeakAtS {
 			continue
 		}
@@ -431,11 +431,29 @@ func (pr *Prediction) summarise() {
 			pr.DrainedAtS = max(p.T0, pr.PeakAtS)
 			return
 		}
-		if !math.IsInf(p.T1, 1) && p.At(p.T1) <= 1e-6 {
+		if drainsAt(ps, i) {
 			pr.DrainedAtS = p.T1
 			return
 		}
 	}
+}
+
+// drainsAt reports whether the backlog is empty at the end of busy piece
+// i: the curve says so when an empty piece follows or the curve ends there
+// (the walk ends a piece at its root, and the curve where the backlog
+// does), whatever B(T1) evaluates to. At a large rate that evaluation is
+// off by the rate times T1's rounding (1e15/s × 600 s's ulp of 1e-13 s:
+// ±100 events), so it alone cannot say; it still decides between two
+// busy pieces, where the backlog touches 0 at a breakpoint.
+func drainsAt(ps []Piece, i int) bool {
+	p := ps[i]
+	switch {
+	case math.IsInf(p.T1, 1):
+		return false
+	case i+1 == len(ps) || isEmpty(ps[i+1]):
+		return true
+	}
+	return p.At(p.T1) <= 1e-6
 }
 
 // growthWindow returns the widest interval around at on which the busy

@@ -99,3 +99,29 @@ func TestCurveBacklog(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainAtHugeRates checks the drain where float64 rounding of a
+// piece's end misjudges the backlog there: 1e15/s for 10 minutes against
+// a capacity 166/s short of it leaves 99,600 events at 10:00, gone 1e-10 s
+// later; B at the rounded end evaluates to ±100 events, which once made
+// the backlog "never" drain. On 5 workers two hold 3 of the 12 partitions
+// and fall behind at 5e13/s, then take 150 s to drain.
+func TestDrainAtHugeRates(t *testing.T) {
+	in := rate.New(constant(600, 1e15))
+	tests := []struct {
+		workers        int
+		drained, drain float64 // drained at; its longest drain after a peak
+	}{
+		{4, 600, 0}, // the aggregate model
+		{5, 750, 150},
+	}
+	for _, tt := range tests {
+		pr := Predict(Group{Topics: []Topic{even(12, in)}, Workers: tt.workers, Capacity: forever(1e15 - 166)})
+		if math.Abs(pr.DrainedAtS-tt.drained) > 1e-6 {
+			t.Errorf("%d workers: drained at %v, want %v", tt.workers, pr.DrainedAtS, tt.drained)
+		}
+		if d := pr.LongestDrain(); math.Abs(d-tt.drain) > 1e-6 {
+			t.Errorf("%d workers: longest drain %v, want %v", tt.workers, d, tt.drain)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/backlogbench/backlogbench/rate"
 )
@@ -26,7 +27,7 @@ type Target struct {
 func (t Target) String() string {
 	switch {
 	case t.MaxBacklog > 0:
-		return "--max-backlog " + strconv.FormatFloat(t.MaxBacklog, 'f', -1, 64)
+		return "--max-backlog " + strconv.FormatFloat(t.MaxBacklog, 'g', -1, 64)
 	case t.DrainWithin > 0:
 		return "--drain-within " + seconds(t.DrainWithin)
 	case t.MaxTimeLag > 0:
@@ -35,11 +36,14 @@ func (t Target) String() string {
 	return "no target"
 }
 
-// Met reports whether a prediction meets the target.
+// Met reports whether a prediction meets the target. A backlog that never
+// drains meets none: under --max-backlog a capacity of 0 would otherwise
+// pass whenever the group's events in all fit in the bound, the backlog
+// growing to that total and staying there.
 func (t Target) Met(pr Prediction) bool {
 	switch {
 	case t.MaxBacklog > 0:
-		return pr.PeakBacklog <= t.MaxBacklog*(1+1e-12)
+		return pr.PeakBacklog <= t.MaxBacklog*(1+1e-12) && !math.IsInf(pr.LongestDrain(), 1)
 	case t.DrainWithin > 0:
 		return pr.LongestDrain() <= t.DrainWithin+1e-9
 	case t.MaxTimeLag > 0:
@@ -54,7 +58,8 @@ func (t Target) Met(pr Prediction) bool {
 func (pr Prediction) LongestDrain() float64 {
 	worst := 0.0
 	peak, peakAt, busy := 0.0, 0.0, false
-	for _, p := range pr.Curve.Pieces {
+	ps := pr.Curve.Pieces
+	for i, p := range ps {
 		if isEmpty(p) {
 			if busy {
 				worst = max(worst, p.T0-peakAt)
@@ -77,7 +82,7 @@ func (pr Prediction) LongestDrain() float64 {
 				peak, peakAt = b, t
 			}
 		}
-		if p.At(p.T1) <= 1e-6 { // the stretch ends with the piece
+		if drainsAt(ps, i) { // the stretch ends with the piece
 			worst = max(worst, p.T1-peakAt)
 			peak, busy = 0, false
 		}
@@ -115,8 +120,36 @@ type Plan struct {
 // Resolution is the resolution of a planned capacity, events/s.
 const Resolution = 0.1
 
-// maxCapacity is where the search for a capacity gives up.
+// maxCapacity is where the search for a capacity gives up, unless the
+// group's input calls for more (see searchLimit).
 const maxCapacity = 1e12
+
+// searchLimit is where the search for a capacity gives up: maxCapacity,
+// or a thousand times the capacity at which the group's peak input rate
+// never exceeds its capacity shape's least positive phase, when that is
+// more (rate: 1e15 needs about 1e15/s). Beyond it only stretches of
+// capacity 0 keep a backlog, and no scaling changes those.
+func searchLimit(g Group, shape rate.Schedule) float64 {
+	var peak float64
+	for _, tp := range g.Topics {
+		for _, in := range tp.Inputs {
+			var m float64
+			for _, sg := range in.Rate.Segments() {
+				m = max(m, sg.From, sg.To)
+			}
+			peak += m
+		}
+	}
+	least := 1.0 // the shape's largest rate
+	for _, sg := range shape.Segments() {
+		for _, r := range []float64{sg.From, sg.To} {
+			if r > 0 {
+				least = min(least, r)
+			}
+		}
+	}
+	return min(max(maxCapacity, 1e3*peak/least), 1e300)
+}
 
 // nominal returns a capacity schedule's largest rate (its nominal
 // capacity) and the schedule in units of it (largest rate 1). A schedule
@@ -152,28 +185,40 @@ func PlanGroup(g Group, t Target) Plan {
 		return h
 	}
 	meets := func(c float64) bool { return t.Met(Predict(at(c))) }
-	c, ok := leastCapacity(meets, max(nom, 1), t.DrainWithin > 0)
+	limit := searchLimit(g, shape)
+	c, ok := leastCapacity(meets, max(nom, 1), t.DrainWithin > 0, limit)
 	if !ok {
-		return Plan{Reason: infeasibleReason(g, shape, t)}
+		return Plan{Reason: infeasibleReason(g, shape, t, limit)}
 	}
 	pl := Plan{Feasible: true, Capacity: c, Prediction: Predict(at(c))}
-	pl.Workers, pl.Partitions, pl.WorkersAtCurrentPartitions, pl.Reason = planWorkers(g, shape, nom, t)
+	pl.Workers, pl.Partitions, pl.WorkersAtCurrentPartitions, pl.Reason = planWorkers(g, shape, nom, t, limit)
+	if ev := pl.Prediction.Events; t.MaxBacklog > 0 && c > 0 && ev <= t.MaxBacklog {
+		// The least capacity is the grid's first step: say why.
+		why := fmt.Sprintf("the group receives %s events in all, within %s: any capacity above 0 meets it; at %s/s it drains at %s",
+			Figure(ev, 0), t, strconv.FormatFloat(c, 'f', -1, 64), Clock(pl.Prediction.DrainedAtS))
+		if pl.Reason != "" {
+			why += "; " + pl.Reason
+		}
+		pl.Reason = why
+	}
 	return pl
 }
 
 // leastCapacity returns the least capacity on the Resolution grid that
-// meets the target, searching up from guess; false when none up to
-// maxCapacity does.
-func leastCapacity(meets func(float64) bool, guess float64, scan bool) (float64, bool) {
+// meets the target, searching up from guess; false when none up to limit
+// does. Above 2⁵² × Resolution/4 (about 1e14/s) float64 cannot split a
+// cell of Resolution/4, and the bisection stops at adjacent floats
+// instead: the capacity is then as close as float64 holds it.
+func leastCapacity(meets func(float64) bool, guess float64, scan bool, limit float64) (float64, bool) {
 	if meets(0) {
 		return 0, true
 	}
-	hi := guess
+	hi := min(guess, limit)
 	for !meets(hi) {
-		hi *= 2
-		if hi > maxCapacity {
+		if hi >= limit {
 			return 0, false
 		}
+		hi = min(hi*2, limit)
 	}
 	lo := 0.0
 	if scan {
@@ -189,7 +234,10 @@ func leastCapacity(meets func(float64) bool, guess float64, scan bool) (float64,
 		}
 	}
 	for hi-lo > Resolution/4 {
-		mid := (lo + hi) / 2
+		mid := lo + (hi-lo)/2
+		if mid <= lo || mid >= hi {
+			break // no float64 between them
+		}
 		if meets(mid) {
 			hi = mid
 		} else {
@@ -197,11 +245,16 @@ func leastCapacity(meets func(float64) bool, guess float64, scan bool) (float64,
 		}
 	}
 	// Round up to the grid, checking the grid point itself.
-	c := math.Ceil(hi/Resolution-1e-9) * Resolution
-	if g := math.Floor(hi/Resolution) * Resolution; g > lo && meets(g) {
+	c := round1(math.Ceil(hi/Resolution-1e-9) * Resolution)
+	if g := round1(math.Floor(hi/Resolution) * Resolution); g > lo && meets(g) {
 		c = g
 	}
-	return round1(c), true
+	if c < hi && !meets(c) {
+		// Above about 1e14/s the grid point rounds to a float64 below hi
+		// that falls short: hi is the answer, as close as float64 holds.
+		c = hi
+	}
+	return c, true
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
@@ -209,7 +262,7 @@ func round1(x float64) float64 { return math.Round(x*10) / 10 }
 // planWorkers finds the least workers at the per-worker rate nom/Workers
 // (capacity shape kept), first with an even split of every topic's
 // partitions, then checking whether the current partitions do as well.
-func planWorkers(g Group, shape rate.Schedule, nom float64, t Target) (workers int, parts []int, atCurrent int, reason string) {
+func planWorkers(g Group, shape rate.Schedule, nom float64, t Target, capLimit float64) (workers int, parts []int, atCurrent int, reason string) {
 	if g.Workers <= 0 || nom == 0 {
 		return 0, nil, 0, "the group has no capacity to add workers at"
 	}
@@ -255,7 +308,7 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target) (workers i
 			a.Topics = append(a.Topics, Topic{Partitions: 1, Inputs: ins})
 		}
 		return t.Met(Predict(a))
-	}, max(nom, 1), t.DrainWithin > 0)
+	}, max(nom, 1), t.DrainWithin > 0, capLimit)
 	if !ok {
 		return 0, nil, 0, "no capacity meets the target"
 	}
@@ -264,7 +317,7 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target) (workers i
 	const maxWorkers = 100_000
 	if w := need / per; math.IsNaN(w) || w > maxWorkers {
 		return 0, nil, 0, fmt.Sprintf("more than %d workers at %s/s each would be needed (%s/s in all)", maxWorkers,
-			strconv.FormatFloat(per, 'g', 4, 64), strconv.FormatFloat(need, 'f', 1, 64))
+			strconv.FormatFloat(per, 'g', 4, 64), Figure(need, 1))
 	}
 	start := max(1, int(math.Ceil(need/per-1e-9)))
 	limit := start + 64
@@ -282,7 +335,7 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target) (workers i
 		}
 	}
 	if workers == 0 {
-		reason = fmt.Sprintf("no number of workers at %s/s each up to %d meets the target: one partition alone (a hot key) needs more than a worker", strconv.FormatFloat(per, 'f', -1, 64), limit)
+		reason = fmt.Sprintf("no number of workers at %s/s each up to %d meets the target: one partition alone (a hot key) needs more than a worker", strconv.FormatFloat(per, 'g', -1, 64), limit)
 		return 0, nil, 0, reason
 	}
 	for w := workers; w <= maxParts; w++ {
@@ -296,7 +349,7 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target) (workers i
 
 // infeasibleReason says why no capacity meets the target: a stretch of
 // capacity 0 (an outage) that no scaling changes.
-func infeasibleReason(g Group, shape rate.Schedule, t Target) string {
+func infeasibleReason(g Group, shape rate.Schedule, t Target, limit float64) string {
 	var ins []rate.Schedule
 	for _, tp := range g.Topics {
 		for _, in := range tp.Inputs {
@@ -322,13 +375,13 @@ func infeasibleReason(g Group, shape rate.Schedule, t Target) string {
 		if n <= 0 {
 			continue
 		}
-		span := "from " + clock(a) + " to " + clock(b)
+		span := "from " + Clock(a) + " to " + Clock(b)
 		if math.IsInf(b, 1) {
-			span = "from " + clock(a) + " on"
+			span = "from " + Clock(a) + " on"
 		}
 		switch {
 		case t.MaxBacklog > 0 && n > t.MaxBacklog:
-			return fmt.Sprintf("the capacity is 0 %s: the %.0f events that arrive meanwhile exceed %s whatever the capacity", span, n, t)
+			return fmt.Sprintf("the capacity is 0 %s: the %s events that arrive meanwhile exceed %s whatever the capacity", span, Figure(n, 0), t)
 		case t.MaxTimeLag > 0:
 			// The first arrival in the stretch.
 			lo, hi := a, min(b, a+1e9)
@@ -342,19 +395,60 @@ func infeasibleReason(g Group, shape rate.Schedule, t Target) string {
 			}
 			first := hi
 			if math.IsInf(b, 1) || b-first >= t.MaxTimeLag {
-				return fmt.Sprintf("the capacity is 0 %s: an event arriving at %s waits for it whatever the capacity, beyond %s", span, clock(first), t)
+				return fmt.Sprintf("the capacity is 0 %s: an event arriving at %s waits for it whatever the capacity, beyond %s", span, Clock(first), t)
 			}
-		case t.DrainWithin > 0 && math.IsInf(b, 1):
+		case (t.MaxBacklog > 0 || t.DrainWithin > 0) && math.IsInf(b, 1):
 			return fmt.Sprintf("the capacity is 0 %s and events arrive then: the backlog never drains", span)
 		}
 	}
-	return fmt.Sprintf("no capacity up to %.0g events/s meets %s", maxCapacity, t)
+	return fmt.Sprintf("no capacity up to %.3g events/s meets %s", limit, t)
 }
 
-// clock formats scenario seconds as m:ss.s.
-func clock(s float64) string {
-	m := int(s) / 60
-	return fmt.Sprintf("%d:%04.1f", m, s-float64(m*60))
+// Clock formats scenario seconds for a table or a message, readable at
+// any size: m:ss.s below an hour ("12:30.0", rounded to the tenth first,
+// so 59.97 s is "1:00.0", never "0:60.0"), Go's duration form to the
+// second below 100,000 hours ("2083h20m0s"), and seconds in scientific
+// notation beyond ("2.40e+15 s"), where minutes or hours would run to a
+// dozen digits. +Inf is "never"; NaN and -Inf, which no prediction gives,
+// are "—".
+func Clock(s float64) string {
+	switch {
+	case math.IsNaN(s) || math.IsInf(s, -1):
+		return "—"
+	case math.IsInf(s, 1):
+		return "never"
+	case math.Round(s*10) == 0:
+		return "0:00.0" // also a rounding error below 0
+	case s < 0:
+		return "-" + Clock(-s)
+	}
+	if tenths := math.Round(s * 10); tenths < 36000 {
+		n := int(tenths)
+		return fmt.Sprintf("%d:%02d.%d", n/600, n%600/10, n%10)
+	}
+	if s < 1e5*3600 {
+		return (time.Duration(math.Round(s)) * time.Second).String()
+	}
+	return strconv.FormatFloat(s, 'e', 2, 64) + " s"
+}
+
+// Figure formats a count or a rate with prec decimals, as %.*f does up
+// to 1e15, where float64 still holds every unit; beyond, in scientific
+// notation with four significant digits ("6.000e+17"), not as the
+// hundreds of digits %f would print. +Inf is "∞" and NaN "—".
+func Figure(x float64, prec int) string {
+	switch {
+	case math.IsNaN(x):
+		return "—"
+	case math.IsInf(x, 0):
+		if x < 0 {
+			return "-∞"
+		}
+		return "∞"
+	case math.Abs(x) < 1e15:
+		return strconv.FormatFloat(x, 'f', prec, 64)
+	}
+	return strconv.FormatFloat(x, 'e', 3, 64)
 }
 
 // seconds formats a duration in seconds as Go does ("90s", "2m0s").

@@ -1,6 +1,7 @@
 package producer
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -116,10 +117,140 @@ func TestPacerOpenLoop(t *testing.T) {
 	}
 }
 
-func BenchmarkPace(b *testing.B) {
-	p := Pacer{Schedule: rate.New(rate.Segment{Dur: 120}, rate.Segment{Dur: 600, From: 100, To: 100}), Speedup: 10}
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		p.Pace(time.Duration(i)*time.Microsecond, uint64(i%50000))
+// TestPacerRates checks the pacer from 1e-3 to 1e15 events/s, held,
+// after a silence and on ramps (`to`): Total is ⌈N(end)⌉ exactly, Due
+// agrees with it at the boundary and with T(k) solved by hand, and every
+// call returns at once. Before Total stepped a float64 down one event at a
+// time, which above 2⁵³ never moves: at 1e14/s and more it spun for ever.
+func TestPacerRates(t *testing.T) {
+	seg := func(dur, from, to float64) rate.Segment { return rate.Segment{Dur: dur, From: from, To: to} }
+	held := func(r float64) rate.Schedule { return rate.New(seg(600, r, r)) }
+	tests := []struct {
+		name  string
+		s     rate.Schedule
+		total uint64
+		// at is T(k), solved by hand; nil where the root is ill-conditioned
+		// (the end of a ramp down to 0, where the rate vanishes).
+		at func(k float64) float64
+	}{
+		{"1e-3/s", held(1e-3), 1, func(k float64) float64 { return k / 1e-3 }},
+		{"1/s", held(1), 600, func(k float64) float64 { return k }},
+		{"100/s", held(100), 60_000, func(k float64) float64 { return k / 100 }},
+		{"1e6/s", held(1e6), 600_000_000, func(k float64) float64 { return k / 1e6 }},
+		{"1e9/s", held(1e9), 600_000_000_000, func(k float64) float64 { return k / 1e9 }},
+		{"1e12/s", held(1e12), 600_000_000_000_000, func(k float64) float64 { return k / 1e12 }},
+		{"1e14/s", held(1e14), 60_000_000_000_000_000, func(k float64) float64 { return k / 1e14 }},
+		{"1e15/s", held(1e15), 600_000_000_000_000_000, func(k float64) float64 { return k / 1e15 }},
+		{"silent 2m, then 1e-3/s", rate.New(seg(120, 0, 0), seg(300, 1e-3, 1e-3)), 1, func(k float64) float64 { return 120 + k/1e-3 }},
+		{"silent 2m, then 1e15/s", rate.New(seg(120, 0, 0), seg(300, 1e15, 1e15)), 300_000_000_000_000_000, func(k float64) float64 { return 120 + k/1e15 }},
+		// 0 → 2r over D: N(u) = r·u²/D, T(k) = √(D·k/r).
+		{"ramp 0 → 2e-3/s", rate.New(seg(600, 0, 2e-3)), 1, func(k float64) float64 { return math.Sqrt(600 * k / 1e-3) }},
+		{"ramp 0 → 200/s", rate.New(seg(600, 0, 200)), 60_000, func(k float64) float64 { return math.Sqrt(600 * k / 100) }},
+		{"ramp 0 → 2e15/s", rate.New(seg(600, 0, 2e15)), 600_000_000_000_000_000, func(k float64) float64 { return math.Sqrt(600 * k / 1e15) }},
+		// r → 3r over D: N(u) = r·u + r·u²/D.
+		{"ramp 1e9 → 3e9/s", rate.New(seg(600, 1e9, 3e9)), 1_200_000_000_000, func(k float64) float64 { return 2 * k / (1e9 + math.Sqrt(1e18+4e9*k/600)) }},
+		{"ramp 1e15 → 3e15/s", rate.New(seg(600, 1e15, 3e15)), 1_200_000_000_000_000_000, func(k float64) float64 { return 2 * k / (1e15 + math.Sqrt(1e30+4e15*k/600)) }},
+		// 2r → 0 over D: N(u) = 2r·u − r·u²/D.
+		{"ramp 2e15 → 0/s", rate.New(seg(600, 2e15, 0)), 600_000_000_000_000_000, nil},
+		{"1e15/s, then a ramp down", rate.New(seg(60, 1e15, 1e15), seg(60, 1e15, 0)), 90_000_000_000_000_000, nil},
+		// More events than an int64 counts: the pacer stops at MaxEvents.
+		{"1e17/s for 10 min", held(1e17), MaxEvents, func(k float64) float64 { return k / 1e17 }},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Pacer{Schedule: tt.s, Speedup: 30}
+			total := make(chan uint64, 1)
+			go func() { total <- p.Total() }()
+			var got uint64
+			select {
+			case got = <-total:
+			case <-time.After(2 * time.Second):
+				t.Fatal("Total() did not return within 2s")
+			}
+			if got != tt.total {
+				t.Fatalf("Total() = %d, want %d", got, tt.total)
+			}
+			end := tt.s.End()
+			if _, ok := p.Due(got); ok {
+				t.Errorf("Due(Total()) is due, want past the end")
+			}
+			last, ok := p.Due(got - 1)
+			if !ok || !(last < end) {
+				t.Errorf("Due(Total()-1) = %v, %v; want before the end %v", last, ok, end)
+			}
+			mid, _ := p.Due(got / 2)
+			first, _ := p.Due(0)
+			if !(first <= mid && mid <= last) {
+				t.Errorf("Due(0), Due(%d), Due(%d) = %v, %v, %v: not in order", got/2, got-1, first, mid, last)
+			}
+			if tt.at != nil {
+				// As close as float64 counts and times allow: 1e-12 of the
+				// schedule (1e-9 s at least).
+				tol := max(1e-9, 1e-12*end)
+				for _, k := range []uint64{0, 1, got / 2, got - 1} {
+					if k >= got {
+						continue
+					}
+					due, ok := p.Due(k)
+					if want := tt.at(float64(k)); !ok || math.Abs(due-want) > tol {
+						t.Errorf("Due(%d) = %v, %v; want %v", k, due, ok, want)
+					}
+				}
+			}
+			// Pace waits for a due time and not after it.
+			dueWall := time.Duration(math.Round(mid / 30 * 1e9))
+			if wait, stop := p.Pace(dueWall, got/2); wait != 0 || stop {
+				t.Errorf("Pace at the due time of event %d = %v, %v; want 0, false", got/2, wait, stop)
+			}
+			if dueWall > time.Millisecond {
+				if wait, _ := p.Pace(dueWall-time.Millisecond, got/2); wait != time.Millisecond {
+					t.Errorf("Pace 1ms before the due time = %v, want 1ms", wait)
+				}
+			}
+			if _, stop := p.Pace(0, got); !stop {
+				t.Error("Pace(0, Total()) does not stop")
+			}
+		})
+	}
+}
+
+// TestPacerLongWait checks a due time beyond a time.Duration: 300 years of
+// schedule at ×0.001 is 300,000 years of wall time, so its last event is
+// not due now (converting the overflowing wall time to an int64 made it
+// negative, and the event due at once).
+func TestPacerLongWait(t *testing.T) {
+	const year = 365.25 * 24 * 3600
+	p := Pacer{Schedule: rate.New(rate.Segment{Dur: 300 * year, From: 1, To: 1}), Speedup: 0.001}
+	if wait, stop := p.Pace(time.Hour, p.Total()-1); stop || wait != time.Duration(math.MaxInt64)-time.Hour {
+		t.Errorf("Pace = %v, %v; want the longest wait", wait, stop)
+	}
+}
+
+// TestPaceAllocs holds Pace to no allocation: it runs once per event.
+func TestPaceAllocs(t *testing.T) {
+	p := Pacer{Schedule: rate.New(rate.Segment{Dur: 120}, rate.Segment{Dur: 600, From: 1e15, To: 3e15}), Speedup: 30}
+	sent := uint64(1 << 60)
+	if n := testing.AllocsPerRun(1000, func() { p.Pace(time.Minute, sent); sent++ }); n != 0 {
+		t.Errorf("Pace allocates %v times a call, want 0", n)
+	}
+}
+
+// BenchmarkPace measures one Pace call, the send loop's cost per event,
+// at a rate a broker can take and at 1e15/s on a ramp. It reports 0
+// allocs/op: Pace and the schedule's methods only read.
+func BenchmarkPace(b *testing.B) {
+	b.Run("100/s", func(b *testing.B) {
+		p := Pacer{Schedule: rate.New(rate.Segment{Dur: 120}, rate.Segment{Dur: 600, From: 100, To: 100}), Speedup: 10}
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			p.Pace(time.Duration(i)*time.Microsecond, uint64(i%50000))
+		}
+	})
+	b.Run("ramp 1e15/s", func(b *testing.B) {
+		p := Pacer{Schedule: rate.New(rate.Segment{Dur: 120}, rate.Segment{Dur: 600, From: 1e15, To: 3e15}), Speedup: 30}
+		b.ReportAllocs()
+		for i := uint64(0); b.Loop(); i++ {
+			p.Pace(time.Duration(i)*time.Microsecond, 1<<59+i*1e9)
+		}
+	})
 }

@@ -38,6 +38,8 @@ type Schedule struct {
 	segs   []Segment
 	starts []float64 // start time of each segment
 	counts []float64 // N at the start of each segment
+	end    float64   // the end of the last segment
+	total  float64   // N at the end
 }
 
 // New returns the schedule made of segs played in order from time 0.
@@ -51,6 +53,7 @@ func New(segs ...Segment) Schedule {
 		n += g.count(g.Dur)
 		t += g.Dur
 	}
+	s.end, s.total = t, n
 	return s
 }
 
@@ -80,13 +83,7 @@ func (g Segment) rate(u float64) float64 {
 func (s Schedule) Segments() []Segment { return s.segs }
 
 // End returns the time the last segment ends (+Inf when it is held for ever).
-func (s Schedule) End() float64 {
-	if len(s.segs) == 0 {
-		return 0
-	}
-	i := len(s.segs) - 1
-	return s.starts[i] + s.segs[i].Dur
-}
+func (s Schedule) End() float64 { return s.end }
 
 // Breakpoints returns the start of every segment and the end of the last,
 // when finite.
@@ -122,9 +119,8 @@ func (s Schedule) Count(t float64) float64 {
 	if t <= 0 || len(s.segs) == 0 {
 		return 0
 	}
-	if t >= s.End() {
-		i := len(s.segs) - 1
-		return s.counts[i] + s.segs[i].count(s.segs[i].Dur)
+	if t >= s.end {
+		return s.total
 	}
 	i := s.find(t)
 	return s.counts[i] + s.segs[i].count(t-s.starts[i])
@@ -136,19 +132,22 @@ func (s Schedule) Total() float64 { return s.Count(math.Inf(1)) }
 
 // TimeOf returns T(k) = inf{t : N(t) > k}, the time the k-th event
 // (counting from 0) is due, and false when the schedule never reaches it.
+//
+// It finds k's segment by bisection on the counts and solves that
+// segment's quadratic: O(log segments), no stepping.
 func (s Schedule) TimeOf(k float64) (float64, bool) {
 	if k < 0 {
 		k = 0
 	}
-	for i, g := range s.segs {
-		end := s.counts[i] + g.count(g.Dur)
-		if end <= k {
-			continue
-		}
-		need := k - s.counts[i] // events still to come in this segment, ≥ 0
-		return s.starts[i] + g.solve(need), true
+	if !(k < s.total) {
+		return 0, false
 	}
-	return 0, false
+	// The first segment whose end count exceeds k (the counts at the
+	// segments' ends are the next one's start, the last one's s.total).
+	n := len(s.segs)
+	i := sort.Search(n-1, func(i int) bool { return s.counts[i+1] > k })
+	need := k - s.counts[i] // events still to come in this segment, ≥ 0
+	return s.starts[i] + s.segs[i].solve(need), true
 }
 
 // solve returns the least u with count(u) ≥ need, where the segment's
