@@ -232,6 +232,19 @@ func (c *Comparison) figureRows() []figureRow {
 		num(g, "latency_ms.p50", always(func(gs results.GroupSummary) float64 { return gs.Observed.LatencyMs.P50 }))
 		num(g, "latency_ms.p99", always(func(gs results.GroupSummary) float64 { return gs.Observed.LatencyMs.P99 }))
 		num(g, "latency_ms.max", always(func(gs results.GroupSummary) float64 { return gs.Observed.LatencyMs.Max }))
+		// From the lossless histograms (<group>.hdr), where the runs stored
+		// them: percentiles re-computed, not read back from printed tables.
+		if c.haveHistograms(g) {
+			for _, q := range []float64{99.9, 99.99} {
+				num(g, fmt.Sprintf("latency_ms.p%g (hdr)", q), func(r *Run) (float64, bool) {
+					h, ok := r.Histograms[g]
+					if !ok {
+						return 0, false
+					}
+					return float64(h.ValueAtQuantile(q)) / 1000, true
+				})
+			}
+		}
 		num(g, "max_offset_lag", always(func(gs results.GroupSummary) float64 { return float64(gs.Observed.MaxOffsetLag) }))
 		num(g, "max_time_lag_s", always(func(gs results.GroupSummary) float64 { return gs.Observed.MaxTimeLagS }))
 		// Delivery figures: the union of every run's, by key.
@@ -542,3 +555,14 @@ table.compare td:nth-child(2) { text-align: left; }
 </body>
 </html>
 `))
+
+// haveHistograms reports whether any run stored the group's lossless
+// latency histogram.
+func (c *Comparison) haveHistograms(group string) bool {
+	for _, r := range c.Runs {
+		if _, ok := r.Histograms[group]; ok {
+			return true
+		}
+	}
+	return false
+}
