@@ -2,17 +2,22 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
-	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/backlogbench/backlogbench/broker"
 )
 
 func brokerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("broker", "[flags]", stderr)
 	port := fs.Int("port", 9092, "port to listen on (127.0.0.1)")
 	dataDir := fs.String("data-dir", "", "keep the broker's data in this folder (default: in memory)")
+	user := fs.String("sasl-user", "", "require SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with this user; the password from "+broker.PasswordEnv)
+	cert := fs.String("tls-cert", "", "serve TLS with this PEM certificate (needs --tls-key)")
+	key := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -22,16 +27,30 @@ func brokerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *port < 0 || *port > 65535 {
 		return usagef("--port: want 0–65535, got %d", *port)
 	}
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.Ports(*port)}
-	if *dataDir != "" {
-		opts = append(opts, kfake.DataDir(*dataDir))
+	cfg := broker.EmbeddedConfig{Port: *port, DataDir: *dataDir}
+	if *user != "" {
+		pass, ok := os.LookupEnv(broker.PasswordEnv)
+		if !ok || pass == "" {
+			return usagef("--sasl-user: set the password in %s", broker.PasswordEnv)
+		}
+		cfg.Users = map[string]string{*user: pass}
 	}
-	c, err := kfake.NewCluster(opts...)
+	if (*cert == "") != (*key == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+	if *cert != "" {
+		pair, err := tls.LoadX509KeyPair(*cert, *key)
+		if err != nil {
+			return usagef("--tls-cert: %v", err)
+		}
+		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	}
+	e, err := broker.StartEmbedded(cfg)
 	if err != nil {
-		return fmt.Errorf("start the embedded broker: %w", err)
+		return err
 	}
-	defer c.Close()
-	fmt.Fprintf(stdout, "embedded broker listening on %s; Ctrl-C stops it\n", strings.Join(c.ListenAddrs(), ","))
+	defer e.Close()
+	fmt.Fprintf(stdout, "embedded broker listening on %s; Ctrl-C stops it\n", strings.Join(e.Addrs(), ","))
 	<-ctx.Done()
 	return nil
 }

@@ -25,7 +25,8 @@ import (
 type runOptions struct {
 	speedup      float64
 	out          string
-	brokers      []string
+	conn         connOptions
+	keep         bool
 	check        bool
 	drainTimeout time.Duration
 	prefix       string
@@ -38,7 +39,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := newFlags("run", "[PRESET|FILE] [flags]", stderr)
 	fs.Float64Var(&o.speedup, "speedup", 1, "compress time N-fold: durations ÷ N, rates and capacities × N (figures stay in scenario units)")
 	fs.StringVar(&o.out, "out", "", "results folder (default results/<time>-<scenario>/)")
-	fs.StringSliceVar(&o.brokers, "brokers", nil, "a real cluster's seed brokers host:port,... (default: the embedded broker)")
+	o.conn.register(fs)
+	fs.BoolVar(&o.keep, "keep", false, "keep the run's topics and groups on a real cluster (default: deleted at the end)")
 	fs.BoolVar(&o.check, "check", false, "exit 1 when a verdict fails")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 0, "wall time to wait for the groups to drain after the producers finish (default: predicted drain + 30s)")
 	fs.StringVar(&o.prefix, "prefix", "", "topic and group name prefix (default bb-<run id>-, unique per run)")
@@ -65,10 +67,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return usagef("--metrics-addr: want [host]:port, got %q", o.metricsAddr)
 		}
 	}
-	for _, b := range o.brokers {
-		if _, _, ok := strings.Cut(b, ":"); !ok || strings.HasPrefix(b, ":") || strings.HasSuffix(b, ":") {
-			return usagef("--brokers: want host:port, got %q", b)
-		}
+	brokers, sec, err := o.conn.resolve()
+	if err != nil {
+		return err
 	}
 	sc, err := scenario.Load(name)
 	if err != nil {
@@ -80,7 +81,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	cfg := bench.Config{
 		Scenario:     sc,
 		Speedup:      o.speedup,
-		Brokers:      o.brokers,
+		Brokers:      brokers,
+		Security:     sec,
+		Keep:         o.keep,
 		Prefix:       o.prefix,
 		DrainTimeout: o.drainTimeout,
 	}
@@ -96,8 +99,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("--out: %v", err)
 	}
 	broker := "the embedded broker"
-	if len(o.brokers) > 0 {
-		broker = strings.Join(o.brokers, ",")
+	if len(brokers) > 0 {
+		broker = strings.Join(brokers, ",")
 	}
 	fmt.Fprintf(stderr, "running %s on %s at ×%g (about %s of wall time)\n", sc.Name, broker, o.speedup,
 		(time.Duration(sc.End() / o.speedup * float64(time.Second))).Round(time.Second))
@@ -107,8 +110,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var observers []func(results.Sample)
 	if o.metricsAddr != "" {
 		label := "embedded"
-		if len(o.brokers) > 0 {
-			label = strings.Join(o.brokers, ",")
+		if len(brokers) > 0 {
+			label = strings.Join(brokers, ",")
 		}
 		col := metrics.NewCollector(sc, label)
 		srv, err := metrics.Serve(o.metricsAddr, col.Handler())

@@ -37,7 +37,10 @@ type Config struct {
 	// Brokers are a real cluster's seed brokers; empty runs the embedded
 	// broker (kfake, in process).
 	Brokers []string
-	// ClientOpts are extra client options for every connection (TLS, SASL).
+	// Security is the connection's TLS and SASL (see broker.Properties);
+	// the zero value is plaintext.
+	Security broker.Security
+	// ClientOpts are extra client options for every connection.
 	ClientOpts []kgo.Opt
 	// Prefix is put before every topic and group name. The default is
 	// "bb-<run id>-", unique per run, so runs never mix.

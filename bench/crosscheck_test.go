@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/backlogbench/backlogbench/broker"
 )
 
 // crossCheckScenario is small: 1,200 orders and 600 clicks.
@@ -43,7 +46,7 @@ func TestCrossCheckIndependentClients(t *testing.T) {
 	addr := cluster.ListenAddrs()[0]
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := Run(ctx, Config{Scenario: parse(t, crossCheckScenario), Speedup: 4, Brokers: []string{addr}, Prefix: "xc-"})
+	res, err := Run(ctx, Config{Scenario: parse(t, crossCheckScenario), Speedup: 4, Brokers: []string{addr}, Prefix: "xc-", Keep: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,4 +125,55 @@ print(sum(o.offset for o in offs.values()))
 			t.Errorf("committed offsets sum to %d per python3-kafka, want 1800", got)
 		}
 	})
+}
+
+// TestRunCleansUp checks that a run on a cluster (--brokers) deletes its
+// topics and groups at the end, and keeps them with Keep.
+func TestRunCleansUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays a scenario")
+	}
+	e, err := broker.StartEmbedded(broker.EmbeddedConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := broker.Connect(ctx, e.Addrs(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sc := parse(t, `
+topics: {orders: {partitions: 2}}
+producers: {orders: {topic: orders, phases: [{duration: 2s, rate: 50}]}}
+groups: {email: {topics: [orders], workers: 1, capacity: 100, delivery: exactly-once}}
+`)
+	for _, keep := range []bool{false, true} {
+		prefix := fmt.Sprintf("clean-%v-", keep)
+		if _, err := Run(ctx, Config{Scenario: sc, Speedup: 4, Brokers: e.Addrs(), Prefix: prefix, Keep: keep}); err != nil {
+			t.Fatal(err)
+		}
+		left, err := conn.Existing(ctx, prefix+"orders", prefix+"email.effects")
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups, err := conn.Admin.ListGroups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gs []string
+		for _, g := range groups.Groups() {
+			if strings.HasPrefix(g, prefix) {
+				gs = append(gs, g)
+			}
+		}
+		if keep && (len(left) != 2 || len(gs) != 1) {
+			t.Errorf("keep: topics %v, groups %v; want orders and email.effects, and the group", left, gs)
+		}
+		if !keep && (len(left) != 0 || len(gs) != 0) {
+			t.Errorf("topics %v, groups %v left after the run; want none", left, gs)
+		}
+	}
 }

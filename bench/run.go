@@ -134,7 +134,7 @@ func (r *run) connect(ctx context.Context) error {
 		}
 		r.embedded, seeds = e, e.Addrs()
 	}
-	conn, err := broker.Connect(ctx, seeds, r.cfg.ClientOpts)
+	conn, err := broker.Connect(ctx, seeds, append(r.cfg.Security.Opts(), r.cfg.ClientOpts...))
 	if err != nil {
 		if r.embedded != nil {
 			r.embedded.Close()
@@ -267,6 +267,7 @@ func (r *run) startWorker(name string, w int) {
 		MaxPoll:        maxPoll(g),
 		SessionTimeout: crashSession(r.sc, name),
 		Opts:           r.conn.Opts,
+		Dial:           r.cfg.Security.Dial(),
 		OnAssigned:     r.assign[gi].set,
 		Crash:          ws.crash[w],
 		OnCrash:        func(n int64) { ws.uncommitted.Add(n) },

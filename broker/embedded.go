@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"crypto/tls"
 	"fmt"
 	"sync"
 	"time"
@@ -21,6 +22,11 @@ type EmbeddedConfig struct {
 	// from a group member. The default is 100ms, so faults fail over fast;
 	// Apache Kafka's default is 6s.
 	MinSessionTimeout time.Duration
+	// Users, when set, make the broker require SASL: each user may log in
+	// with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512.
+	Users map[string]string
+	// TLS, when set, makes the broker serve TLS only.
+	TLS *tls.Config
 }
 
 // Embedded is the embedded broker: a one-node kfake cluster in process.
@@ -39,6 +45,17 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
+	}
+	if len(cfg.Users) > 0 {
+		opts = append(opts, kfake.EnableSASL())
+		for user, pass := range cfg.Users {
+			for _, m := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
+				opts = append(opts, kfake.Superuser(m, user, pass))
+			}
+		}
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, kfake.TLS(cfg.TLS))
 	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {

@@ -71,16 +71,16 @@ func (c *Conn) Cleanup(ctx context.Context, topics, groups []string) error {
 	return errors.Join(errs...)
 }
 
-// Topics lists the topics on the cluster whose names start with prefix.
-func (c *Conn) Topics(ctx context.Context, prefix string) ([]string, error) {
-	td, err := c.Admin.ListTopics(ctx)
+// Existing returns those of the named topics that exist on the cluster.
+func (c *Conn) Existing(ctx context.Context, names ...string) ([]string, error) {
+	td, err := c.Admin.ListTopics(ctx, names...)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, n := range td.Names() {
-		if len(n) >= len(prefix) && n[:len(prefix)] == prefix {
-			out = append(out, n)
+	for _, d := range td.Sorted() {
+		if d.Err == nil {
+			out = append(out, d.Topic)
 		}
 	}
 	return out, nil

@@ -3,7 +3,6 @@ package consumer
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +32,7 @@ type member struct {
 }
 
 func newMember(cfg WorkerConfig, st *Stats) *member {
-	m := &member{cfg: cfg, st: st, dialer: &crashDialer{d: net.Dialer{Timeout: 3 * time.Second}},
+	m := &member{cfg: cfg, st: st, dialer: newCrashDialer(cfg.Dial),
 		own: map[string][]int32{}, th: cfg.Throttle, speedup: cfg.Speedup}
 	if m.speedup <= 0 {
 		m.speedup = 1

@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -31,8 +32,11 @@ type WorkerConfig struct {
 	MaxPoll int
 	// SessionTimeout is the group session timeout. The default is 6s.
 	SessionTimeout time.Duration
-	// Opts are the client's connection options (seed brokers, TLS, SASL).
+	// Opts are the client's connection options (seed brokers, SASL).
 	Opts []kgo.Opt
+	// Dial dials a broker (TCP, or TLS on a secured cluster); the worker's
+	// crash dialer wraps it. Nil dials plain TCP.
+	Dial func(ctx context.Context, network, host string) (net.Conn, error)
 	// OnAssigned, when set, is called with the worker's index and its
 	// whole assignment after every rebalance (possibly empty).
 	OnAssigned func(worker int, assigned map[string][]int32)
