@@ -27,6 +27,7 @@ type runOptions struct {
 	out          string
 	conn         connOptions
 	keep         bool
+	force        bool
 	check        bool
 	drainTimeout time.Duration
 	prefix       string
@@ -40,6 +41,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Float64Var(&o.speedup, "speedup", 1, "compress time N-fold: durations ÷ N, rates and capacities × N (figures stay in scenario units)")
 	fs.StringVar(&o.out, "out", "", "results folder (default results/<time>-<scenario>/)")
 	o.conn.register(fs)
+	fs.BoolVar(&o.force, "force", false, "play a scenario over the machine's limits; write into an --out folder that holds an earlier run (emptied first)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run's topics and groups on a real cluster (default: deleted at the end)")
 	fs.BoolVar(&o.check, "check", false, "exit 1 when a verdict fails")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 0, "wall time to wait for the groups to drain after the producers finish (default: predicted drain + 30s)")
@@ -94,10 +96,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if out == "" {
 		out = filepath.Join("results", time.Now().Format("20060102-150405")+"-"+slug(sc.Name))
 	}
-	// Find out now, not after the run, whether the results can be written.
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return usagef("--out: %v", err)
+	// Find out now, not after the run, whether the results can be written;
+	// a run that never starts leaves no folder behind.
+	created, err := prepareOut(out, o.force)
+	if err != nil {
+		return err
 	}
+	started := false
+	defer func() {
+		if !started && created {
+			_ = os.RemoveAll(out)
+		}
+	}()
 	broker := "the embedded broker"
 	if len(brokers) > 0 {
 		broker = strings.Join(brokers, ",")
@@ -142,6 +152,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if res == nil {
 		return runErr
 	}
+	started = true
 	if err := results.Write(out, &res.Data); err != nil {
 		return errors.Join(runErr, fmt.Errorf("write results: %w", err))
 	}
@@ -188,4 +199,30 @@ func slug(name string) string {
 		s = "scenario"
 	}
 	return s
+}
+
+// prepareOut makes the results folder. A folder that already holds files
+// is refused (its stale files would mix with the new run's) unless force,
+// which empties it first. It reports whether it created the folder.
+func prepareOut(out string, force bool) (created bool, err error) {
+	entries, err := os.ReadDir(out)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return false, usagef("--out: %v", err)
+		}
+		return true, nil
+	case err != nil:
+		return false, usagef("--out: %v", err)
+	case len(entries) == 0:
+		return false, nil
+	case !force:
+		return false, usagef("--out: %s already holds %d files (an earlier run?); choose another folder, or --force to empty it first", out, len(entries))
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(out, e.Name())); err != nil {
+			return false, usagef("--out: empty %s: %v", out, err)
+		}
+	}
+	return false, nil
 }

@@ -163,6 +163,11 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 		obs.MaxOffsetLag = verdict.MaxOffsetLag(r.Samples, gi)
 		obs.MaxTimeLagS = predict.Round(verdict.MaxTimeLag(r.Samples, gi), 3)
 		obs.Lost = lostEvents(r.Scenario, pred.Name, pstats, gstats[gi])
+		if !complete {
+			// The run stopped before the group could drain: what it has not
+			// processed yet is unprocessed, not lost.
+			obs.Unprocessed, obs.Lost = obs.Lost, 0
+		}
 		gst := gstats[gi]
 		obs.Delivered = gst.Delivered.Load() - gst.Foreign.Load()
 		obs.Unique = gst.Processed.Load()
@@ -185,11 +190,12 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 		// event per producer the group reads.
 		gs.Verdicts["events"] = verdict.Of(verdict.Within(gs.Predicted.Events, obs.Events, s.Tolerance, float64(len(r.Scenario.Inputs(r.Scenario.Groups[pred.Name])))))
 		if math.IsInf(pred.DrainedAtS, 1) {
-			// results.Predicted never to drain: it processes fewer events than it
+			// Predicted never to drain: it processes fewer events than it
 			// receives, and what it holds at the end is not lost.
 			delete(gs.Verdicts, "events")
+			obs.Unprocessed += obs.Lost
 			obs.Lost = 0
-			gs.Observed.Lost = 0
+			gs.Observed = obs
 			s.Notes = append(s.Notes, fmt.Sprintf("%s: predicted never to drain (its capacity ends at 0): the run did not wait for it, and what it still holds is not counted as lost", pred.Name))
 		}
 		if _, ok := gs.Verdicts["growth_rate"]; ok && !verdict.GrowthJudged(pred) {
@@ -223,10 +229,18 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 				gs.Verdicts[k] = v
 			}
 		}
-		for _, v := range gs.Verdicts {
+		for k, v := range gs.Verdicts {
 			if v != verdict.Pass {
 				passed = false
+				if !complete {
+					// Judged on a run that stopped early: not a failure of
+					// the model, and not a pass either.
+					gs.Verdicts[k] = results.Incomplete
+				}
 			}
+		}
+		if gst.Err() != nil {
+			passed = false // a worker that failed is a failed run
 		}
 		s.Groups[pred.Name] = gs
 	}

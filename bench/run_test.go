@@ -142,8 +142,17 @@ func TestRunInterrupted(t *testing.T) {
 	if len(res.Samples) == 0 || res.Summary.Producers["orders"].Acked == 0 {
 		t.Errorf("nothing measured before the interruption: %d samples", len(res.Samples))
 	}
-	if _, ok := res.Summary.Groups["analytics"].Verdicts["lost"]; ok {
+	a := res.Summary.Groups["analytics"]
+	if _, ok := a.Verdicts["lost"]; ok {
 		t.Error("an interrupted run judged loss; undrained events are not lost")
+	}
+	if a.Observed.Lost != 0 || a.Observed.Unprocessed == 0 {
+		t.Errorf("lost %d, unprocessed %d; want 0 lost and the backlog unprocessed", a.Observed.Lost, a.Observed.Unprocessed)
+	}
+	for k, v := range a.Verdicts {
+		if v == results.Fail {
+			t.Errorf("%s: %s on an interrupted run; want pass or incomplete", k, v)
+		}
 	}
 }
 

@@ -133,6 +133,9 @@ func Rows(s *results.Summary) [][]string {
 		if v, ok := gs.Verdicts["lost"]; ok {
 			rows = append(rows, []string{g, "lost", "0", fmtNum(float64(gs.Observed.Lost)), "", v})
 		}
+		if u := gs.Observed.Unprocessed; u > 0 {
+			rows = append(rows, []string{g, "unprocessed", "", fmtNum(float64(u)), "", "(not lost)"})
+		}
 		rows = append(rows, latencyRows(g, gs)...)
 		rows = append(rows, deliveryRows(g, gs)...)
 	}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestPrepareOut(t *testing.T) {
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "new")
+	if created, err := prepareOut(fresh, false); err != nil || !created {
+		t.Fatalf("new folder: created %v, err %v", created, err)
+	}
+	if created, err := prepareOut(fresh, false); err != nil || created {
+		t.Fatalf("empty folder: created %v, err %v; want reused", created, err)
+	}
+	if err := os.WriteFile(filepath.Join(fresh, "old.hgrm"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prepareOut(fresh, false); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("folder with a file: err %v, want a refusal naming --force", err)
+	}
+	if _, err := prepareOut(fresh, true); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := os.ReadDir(fresh); len(es) != 0 {
+		t.Errorf("--force left %d files", len(es))
+	}
+}
+
+// TestRunNeverStartedLeavesNoFolder checks that a run that fails before it
+// starts (an unreachable broker) removes the folder it made.
+func TestRunNeverStartedLeavesNoFolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	var so, se strings.Builder
+	code := dispatch(t.Context(), []string{"run", "flash-sale", "--brokers", "127.0.0.1:1", "--out", out, "-q"}, &so, &se)
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d; stderr %s", code, exitFailure, se.String())
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s left behind (%v)", out, err)
+	}
+}
