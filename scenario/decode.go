@@ -55,7 +55,7 @@ const (
 // The defaults are: seed 1, event "order", size 512, workers 1 and
 // tolerance 2%.
 func Parse(file string, data []byte) (*Scenario, error) {
-	d := &decoder{file: file}
+	d := &decoder{file: file, lines: lines{}}
 	var s *Scenario
 	if root := d.document(data); root != nil {
 		s = d.scenario(root)
@@ -67,6 +67,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	for _, w := range d.warns {
 		s.Warnings = append(s.Warnings, w.Error())
 	}
+	keepLines(s, d.lines)
 	return s, nil
 }
 
@@ -80,11 +81,13 @@ func joinSorted(list []*Error) error {
 }
 
 // decoder walks a YAML node tree against the schema, collecting errors and
-// warnings.
+// warnings, and the line of every key and list item it reads (for the
+// checks that run after Parse, such as Limits).
 type decoder struct {
 	file  string
 	errs  []*Error
 	warns []*Error
+	lines lines
 }
 
 func (d *decoder) errorf(line int, path, format string, args ...any) {

@@ -13,6 +13,15 @@
 // deeper.go the keys, service and critical_path of the deeper model, and
 // hint.go the did-you-mean hints.
 //
+// Trust has a second half: a scenario can be well formed and still too big
+// for one machine (a rate of 1e15, 100,000 workers, 100 million events).
+// Limits says so, figure against limit, at a given speedup, and Sanity
+// checks only the figures that are nonsense anywhere, for predict; both
+// report at file:line like Parse (lines.go keeps the lines of a parsed
+// scenario), and a caller may play the scenario anyway (see ErrTooBig).
+// limits.go holds the limits and their reasons, limits_sanity.go and
+// limits_machine.go the two kinds of check, figures.go their numbers.
+//
 // Every duration and time in a Scenario is in scenario time; a run may be
 // compressed with a speedup, but the scenario itself never changes.
 package scenario

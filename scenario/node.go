@@ -52,6 +52,7 @@ func (d *decoder) pairs(n *yaml.Node, path string) ([]pair, bool) {
 			continue
 		}
 		seen[k.Value] = k.Line
+		d.lines.add(join(path, k.Value), k.Line)
 		out = append(out, pair{key: k.Value, k: k, v: v})
 	}
 	return out, true
@@ -84,6 +85,9 @@ func (d *decoder) list(n *yaml.Node, path string) ([]*yaml.Node, bool) {
 	if n.Kind != yaml.SequenceNode {
 		d.typeError(n, path, "a list")
 		return nil, false
+	}
+	for i, it := range n.Content {
+		d.lines.add(fmt.Sprintf("%s[%d]", path, i), deref(it).Line)
 	}
 	return n.Content, true
 }
