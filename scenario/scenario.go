@@ -1,11 +1,3 @@
-// Package scenario defines backlogbench's scenario format (v1): topics,
-// producers that emit events in rate phases, and consumer groups with a
-// processing capacity. It decodes YAML strictly, so that every mistake is
-// reported with its file, line and key path, and it holds the built-in
-// presets.
-//
-// Every duration and time in a Scenario is in scenario time; a run may be
-// compressed with a speedup, but the scenario itself never changes.
 package scenario
 
 import "time"
