@@ -119,6 +119,9 @@ func planCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := scenario.LimitError(sc.Sanity()); err != nil {
+		return err
+	}
 	for _, w := range sc.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}

@@ -49,6 +49,9 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if err := scenario.LimitError(sc.Sanity()); err != nil {
+		return err
+	}
 	for _, w := range sc.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}

@@ -80,6 +80,21 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for _, w := range sc.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
+	var over []scenario.LimitProblem
+	for _, p := range sc.Limits(o.speedup) {
+		if p.Limit == "MaxBrokerMemory" && len(brokers) > 0 {
+			continue // a real cluster keeps its records on disk
+		}
+		over = append(over, p)
+	}
+	if len(over) > 0 {
+		if !o.force {
+			return scenario.LimitError(over)
+		}
+		for _, p := range over {
+			fmt.Fprintln(stderr, "warning (--force):", p)
+		}
+	}
 	cfg := bench.Config{
 		Scenario:     sc,
 		Speedup:      o.speedup,
