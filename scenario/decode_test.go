@@ -52,12 +52,17 @@ func problems(t testing.TB, err error) []*Error {
 	return out
 }
 
-func TestParseErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want string // the whole message of the one error expected
-	}{
+// parseErrorTest is an input Parse must refuse with exactly one error.
+type parseErrorTest struct {
+	name string
+	in   string
+	want string // the whole message of the one error expected
+}
+
+// parseErrorTests returns TestParseErrors' cases; FuzzParse seeds its
+// corpus with their inputs.
+func parseErrorTests(t testing.TB) []parseErrorTest {
+	return []parseErrorTest{
 		{"unknown key", base + "tolerence: 2%\n",
 			`t.yaml:10: tolerence: unknown key (did you mean "tolerance"?)`},
 		{"unknown nested key", with(t, "capacity: 250", "capacity: 250, worker: 4"),
@@ -201,7 +206,10 @@ func TestParseErrors(t *testing.T) {
 		{"merge key", with(t, "capacity: 250", "capacity: 250, <<: {workers: 2}"),
 			`t.yaml:9: groups.email.<<: merge keys are not supported; write the keys out`},
 	}
-	for _, tt := range tests {
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tt := range parseErrorTests(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Parse("t.yaml", []byte(tt.in))
 			if err == nil {
@@ -221,9 +229,11 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// threeErrors has three errors on three lines.
+var threeErrors = strings.NewReplacer("capacity: 250", "capacity: -1", "partitions: 12", "partitions: 0").Replace(base) + "colour: red\n"
+
 func TestParseErrorsSortedByLine(t *testing.T) {
-	in := strings.NewReplacer("capacity: 250", "capacity: -1", "partitions: 12", "partitions: 0").Replace(base) + "colour: red\n"
-	_, err := Parse("t.yaml", []byte(in))
+	_, err := Parse("t.yaml", []byte(threeErrors))
 	var got []string
 	for _, e := range problems(t, err) {
 		got = append(got, e.Error())

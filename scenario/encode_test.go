@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +156,18 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("topics: &a {x: *a}\n"))
 	f.Add([]byte("a: b: c"))
 	f.Add([]byte(""))
+	f.Add([]byte(deeper))
+	f.Add([]byte(threeErrors))
+	f.Add([]byte("topics: 3\n"))
+	for _, tt := range parseErrorTests(f) {
+		f.Add([]byte(tt.in))
+	}
+	for _, tt := range limitTests(f) {
+		f.Add([]byte(tt.in))
+	}
+	for _, tt := range sanityTests(f) {
+		f.Add([]byte(tt.in))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)
 		if err != nil {
@@ -182,5 +195,44 @@ func FuzzParse(f *testing.F) {
 		if got, want := comparable(back), comparable(s); !reflect.DeepEqual(got, want) {
 			t.Fatalf("Parse(YAML()) =\n%+v\nwant\n%+v\nYAML:\n%s", got, want, out)
 		}
+		fuzzLimits(t, s, back)
 	})
+}
+
+// fuzzLimits checks the limits of a parsed scenario s and of back, s
+// parsed from its YAML(): every problem is well formed, an error for
+// errors.Is(err, ErrTooBig), at a known line, and the same for both but
+// for the lines; Limits includes every problem of Sanity.
+func fuzzLimits(t *testing.T, s, back *Scenario) {
+	// unplaced returns the problems without their lines, sorted.
+	unplaced := func(list []LimitProblem) []string {
+		var out []string
+		for _, p := range list {
+			p.Line = 0
+			out = append(out, p.Error())
+		}
+		sort.Strings(out)
+		return out
+	}
+	sanity := s.Sanity()
+	for _, speedup := range []float64{0.001, 1, 60, 200} {
+		problems := s.Limits(speedup)
+		for _, p := range problems {
+			if p.File != "fuzz.yaml" || p.Line < 1 || p.Path == "" || p.Limit == "" || p.Msg == "" || !(p.Got > p.Max) {
+				t.Errorf("Limits(%v): malformed problem %#v", speedup, p)
+			}
+		}
+		if err := LimitError(problems); (err != nil) != (len(problems) > 0) || err != nil && !errors.Is(err, ErrTooBig) {
+			t.Errorf("Limits(%v): LimitError() = %v for %d problems", speedup, err, len(problems))
+		}
+		if got, want := unplaced(back.Limits(speedup)), unplaced(problems); !reflect.DeepEqual(got, want) {
+			t.Errorf("Limits(%v) of Parse(YAML()) =\n%s\nwant\n%s", speedup, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		all := strings.Join(texts(problems), "\n")
+		for _, p := range texts(sanity) {
+			if !strings.Contains(all, p) {
+				t.Errorf("Limits(%v) lacks Sanity()'s %q", speedup, p)
+			}
+		}
+	}
 }

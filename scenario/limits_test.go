@@ -27,14 +27,19 @@ func names(problems []LimitProblem) []string {
 	return out
 }
 
-func TestLimits(t *testing.T) {
+// limitTest is an input Parse accepts and Limits refuses (or not).
+type limitTest struct {
+	name    string
+	in      string
+	speedup float64
+	want    []string // every problem's text, in order
+}
+
+// limitTests returns TestLimits' cases; FuzzParse seeds its corpus with
+// their inputs.
+func limitTests(t testing.TB) []limitTest {
 	const force = "; --force plays it anyway"
-	tests := []struct {
-		name    string
-		in      string
-		speedup float64
-		want    []string // every problem's text, in order
-	}{
+	return []limitTest{
 		{"rate 1e15", with(t, "rate: 100", "rate: 1e15"), 1, []string{
 			"t.yaml:3: producers: the producers send 6e+17 events in all, more than the 50,000,000 one machine can play" + force,
 			"t.yaml:3: producers: the embedded broker would hold about 470,504,164,696 GiB for 6e+17 records (their values plus 330 B each), more than the 8 GiB one machine can spare" + force,
@@ -104,7 +109,10 @@ func TestLimits(t *testing.T) {
 			"t.yaml:7: producers.orders.phases[0].rate: rate 1e+15 events/s is more than the 1,000,000,000,000 events/s any system handles (a typo in the exponent or the unit?)" + force,
 		}},
 	}
-	for _, tt := range tests {
+}
+
+func TestLimits(t *testing.T) {
+	for _, tt := range limitTests(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Parse("t.yaml", []byte(tt.in))
 			if err != nil {
@@ -163,12 +171,17 @@ func TestBrokerMemory(t *testing.T) {
 	}
 }
 
-func TestSanity(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want []string // the problems' limits
-	}{
+// sanityTest is an input Parse accepts and Sanity refuses (or not).
+type sanityTest struct {
+	name string
+	in   string
+	want []string // the problems' limits
+}
+
+// sanityTests returns TestSanity's cases; FuzzParse seeds its corpus with
+// their inputs.
+func sanityTests(t testing.TB) []sanityTest {
+	return []sanityTest{
 		{"rate 1e15", with(t, "rate: 100", "rate: 1e15"), []string{"MaxRate"}},
 		{"ramp to 1e15", with(t, "rate: 100", "rate: 100, to: 1e15"), []string{"MaxRate"}},
 		{"capacity phase 1e15", with(t, "capacity: 250", "phases: [{duration: 1m, capacity: 1e15}]"), []string{"MaxRate"}},
@@ -181,7 +194,10 @@ func TestSanity(t *testing.T) {
 		{"capacity phases over a year", with(t, "capacity: 250", "phases: [{duration: 9000h, capacity: 1}]"), []string{"MaxDuration"}},
 		{"a year", with(t, "{duration: 10m, rate: 100}", "{duration: 8760h, rate: 0}"), nil},
 	}
-	for _, tt := range tests {
+}
+
+func TestSanity(t *testing.T) {
+	for _, tt := range sanityTests(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Parse("t.yaml", []byte(tt.in))
 			if err != nil {
