@@ -23,16 +23,17 @@ import (
 
 // runOptions are run's flags.
 type runOptions struct {
-	speedup      float64
-	out          string
-	conn         connOptions
-	keep         bool
-	force        bool
-	check        bool
-	drainTimeout time.Duration
-	prefix       string
-	quiet        bool
-	metricsAddr  string
+	speedup       float64
+	out           string
+	conn          connOptions
+	keep          bool
+	force         bool
+	brokerTimeout time.Duration
+	check         bool
+	drainTimeout  time.Duration
+	prefix        string
+	quiet         bool
+	metricsAddr   string
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -41,6 +42,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Float64Var(&o.speedup, "speedup", 1, "compress time N-fold: durations ÷ N, rates and capacities × N (figures stay in scenario units)")
 	fs.StringVar(&o.out, "out", "", "results folder (default results/<time>-<scenario>/)")
 	o.conn.register(fs)
+	fs.DurationVar(&o.brokerTimeout, "broker-timeout", 15*time.Second, "stop the run when the broker shows no sign of life (no ack, no processed record, no admin answer) for this long")
 	fs.BoolVar(&o.force, "force", false, "play a scenario over the machine's limits; write into an --out folder that holds an earlier run (emptied first)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run's topics and groups on a real cluster (default: deleted at the end)")
 	fs.BoolVar(&o.check, "check", false, "exit 1 when a verdict fails")
@@ -60,6 +62,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if !(o.speedup >= bench.MinSpeedup && o.speedup <= bench.MaxSpeedup) {
 		return usagef("--speedup: must be between %v and %v, got %v", bench.MinSpeedup, bench.MaxSpeedup, o.speedup)
+	}
+	if o.brokerTimeout <= 0 {
+		return usagef("--broker-timeout: must be > 0, got %v", o.brokerTimeout)
 	}
 	if o.drainTimeout < 0 {
 		return usagef("--drain-timeout: must be ≥ 0, got %v", o.drainTimeout)
@@ -96,13 +101,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	cfg := bench.Config{
-		Scenario:     sc,
-		Speedup:      o.speedup,
-		Brokers:      brokers,
-		Security:     sec,
-		Keep:         o.keep,
-		Prefix:       o.prefix,
-		DrainTimeout: o.drainTimeout,
+		Scenario:      sc,
+		Speedup:       o.speedup,
+		Brokers:       brokers,
+		Security:      sec,
+		Keep:          o.keep,
+		BrokerTimeout: o.brokerTimeout,
+		Prefix:        o.prefix,
+		DrainTimeout:  o.drainTimeout,
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}

@@ -18,6 +18,9 @@ import (
 // ErrUnreachable is returned when the brokers cannot be reached.
 var ErrUnreachable = broker.ErrUnreachable
 
+// ErrBrokerDead is returned when the broker stopped answering mid-run.
+var ErrBrokerDead = errors.New("the broker stopped answering")
+
 // The speedups a run accepts: above MaxSpeedup a scenario-second is
 // shorter than the sampler's 5 ms floor; below MinSpeedup durations
 // overflow.
@@ -54,6 +57,11 @@ type Config struct {
 	// Keep leaves the run's topics and groups on a real cluster; by default
 	// they are deleted at the end.
 	Keep bool
+	// BrokerTimeout is how long, in wall time, the run goes on while the
+	// broker shows no sign of life (no acknowledgement, no processed
+	// record, no answered admin request) before it stops with
+	// ErrBrokerDead. The default is 15s.
+	BrokerTimeout time.Duration
 	// ReadyTimeout bounds the wait for every group to be stable before the
 	// producers start. The default is 60s.
 	ReadyTimeout time.Duration
@@ -90,6 +98,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = 60 * time.Second
+	}
+	if c.BrokerTimeout == 0 {
+		c.BrokerTimeout = 15 * time.Second
+	}
+	if c.BrokerTimeout < 0 {
+		return fmt.Errorf("broker timeout must be > 0, got %v", c.BrokerTimeout)
 	}
 	if c.ProgressEvery == 0 {
 		c.ProgressEvery = 60

@@ -36,6 +36,10 @@ type Result struct {
 	Predictions []predict.GroupPrediction
 }
 
+// stopWait bounds the wait for the workers to stop when a run is stopped
+// before it started playing.
+const stopWait = time.Second
+
 // run is one run's state, shared by its stages.
 type run struct {
 	cfg    Config
@@ -71,6 +75,9 @@ type run struct {
 	smp    *sampler.Sampler
 	faults *faultRunner
 
+	// stopRun stops the run from inside (a dead broker), with the cause.
+	stopRun context.CancelCauseFunc
+
 	notesMu sync.Mutex
 	notes   []string
 }
@@ -83,7 +90,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	wallStart := time.Now()
-	r := &run{cfg: cfg, sc: cfg.Scenario, groups: cfg.Scenario.GroupNames(), prods: cfg.Scenario.ProducerNames()}
+	ctx, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
+	r := &run{stopRun: stopRun, cfg: cfg, sc: cfg.Scenario, groups: cfg.Scenario.GroupNames(), prods: cfg.Scenario.ProducerNames()}
 	r.preds = predict.Predict(r.sc)
 	r.res = &Result{Data: results.Data{Scenario: r.sc, Latency: map[string]*results.LatencyHistogram{}}, Predictions: r.preds}
 	r.res.Summary = newSummary(r.sc, cfg, r.preds)
@@ -109,7 +118,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	complete := r.drain(prodDone)
 	var runErr error
-	if ctx.Err() != nil {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, ErrBrokerDead):
+		runErr = cause
+		r.note(cause.Error() + ": the run stopped; the figures cover it up to then")
+	case ctx.Err() != nil:
 		runErr = ctx.Err()
 		r.note("interrupted: the figures cover the run up to the interruption")
 	}
@@ -157,6 +170,10 @@ func (r *run) close() {
 // the run keeps them. The embedded broker goes away with the run.
 func (r *run) cleanup(ctx context.Context) {
 	if r.embedded != nil || r.cfg.Keep {
+		return
+	}
+	if errors.Is(context.Cause(ctx), ErrBrokerDead) {
+		r.res.Summary.Notes = append(r.res.Summary.Notes, fmt.Sprintf("cleanup skipped (the broker is not answering): delete the topics and groups named %s* by hand", r.cfg.Prefix))
 		return
 	}
 	var groups []string
@@ -292,8 +309,12 @@ func (r *run) startWorker(name string, w int) {
 // stable with every partition assigned; then it predicts again from the
 // assignment the groups got.
 func (r *run) startGroups(ctx context.Context) error {
+start:
 	for _, name := range r.groups {
 		for w := range r.sc.Groups[name].Workers {
+			if r.egCtx.Err() != nil {
+				break start // interrupted while starting: start no more
+			}
 			r.startWorker(name, w)
 		}
 	}
@@ -301,8 +322,17 @@ func (r *run) startGroups(ctx context.Context) error {
 	if readyErr != nil {
 		r.stopConsumers()
 		// What stopped the workers says more than the wait's own error
-		// (often just "context canceled").
-		errs := []error{r.eg.Wait()}
+		// (often just "context canceled"). Thousands of workers take long
+		// to close: an interrupted start waits a bounded time for them.
+		done := make(chan error, 1)
+		go func() { done <- r.eg.Wait() }()
+		var werr error
+		select {
+		case werr = <-done:
+		case <-time.After(stopWait):
+			werr = fmt.Errorf("the workers were still stopping after %v", stopWait)
+		}
+		errs := []error{werr}
 		for gi := range r.groups {
 			errs = append(errs, r.gstats[gi].Err())
 		}
@@ -386,6 +416,8 @@ func (r *run) play() (*sampler.Sampler, func(), <-chan struct{}, error) {
 		startWorker: r.startWorker, produce: &produceFaults{records: map[string]int64{}}, topicIDs: r.topicIDs, notes: r.note}
 	r.faults = fr
 	r.eg.Go(func() error { defer sampWG.Done(); fr.run(sampCtx); return nil })
+	sampWG.Add(1)
+	r.eg.Go(func() error { defer sampWG.Done(); r.watchBroker(sampCtx); return nil })
 	stop := func() {
 		stopSampler()
 		sampWG.Wait()
@@ -523,4 +555,40 @@ func defaultDrainTimeout(cfg *Config, preds []predict.GroupPrediction) time.Dura
 		}
 	}
 	return cfg.wall(last-end) + 30*time.Second
+}
+
+// watchBroker stops the run when the broker shows no sign of life for
+// BrokerTimeout: no acknowledgement or failure of a send, no record
+// processed, no admin request answered. A broker killed mid-run would
+// otherwise hold every wait of the run for ever.
+func (r *run) watchBroker(ctx context.Context) {
+	alive := func() int64 {
+		n := r.smp.Answered()
+		for _, st := range r.pstats {
+			n += st.Acked.Load() + st.Failed.Load()
+		}
+		for _, st := range r.gstats {
+			n += st.Delivered.Load()
+		}
+		return n
+	}
+	last, lastAt := alive(), time.Now()
+	t := time.NewTicker(min(r.cfg.BrokerTimeout/4, time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n := alive(); n != last {
+				last, lastAt = n, now
+				continue
+			}
+			if now.Sub(lastAt) >= r.cfg.BrokerTimeout {
+				at := now.Sub(r.start()).Seconds() * r.cfg.Speedup
+				r.stopRun(fmt.Errorf("%w: no acknowledgement, processed record or admin answer for %v (since scenario t=%.0fs)", ErrBrokerDead, r.cfg.BrokerTimeout, at-r.cfg.BrokerTimeout.Seconds()*r.cfg.Speedup))
+				return
+			}
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backlogbench/backlogbench/broker"
 	"github.com/backlogbench/backlogbench/report"
 	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
@@ -164,5 +165,36 @@ func TestRunUnreachable(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Errorf("error %q does not name the broker", err)
+	}
+}
+
+// TestRunBrokerDies kills the broker mid-run: the run stops by itself
+// within a bounded time with ErrBrokerDead and a result marked incomplete.
+func TestRunBrokerDies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays a scenario")
+	}
+	e, err := broker.StartEmbedded(broker.EmbeddedConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	go func() { time.Sleep(3 * time.Second); e.Close() }()
+	start := time.Now()
+	res, err := Run(ctx, Config{Scenario: parse(t, mini), Speedup: 5, Brokers: e.Addrs(), BrokerTimeout: 2 * time.Second})
+	if !errors.Is(err, ErrBrokerDead) {
+		t.Fatalf("err = %v, want ErrBrokerDead", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("took %v to notice", took)
+	}
+	if res == nil || res.Summary.Complete || len(res.Samples) == 0 {
+		t.Fatalf("want an incomplete result with samples, got %+v", res)
+	}
+	for _, g := range res.Summary.Groups {
+		if g.Observed.Lost != 0 {
+			t.Errorf("lost %d on a run that stopped: want unprocessed", g.Observed.Lost)
+		}
 	}
 }

@@ -275,8 +275,11 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 	}
 	// Wait for every acknowledgement; when stopping early give them a
 	// moment, then let the remaining ones fail.
-	fctx := context.Background()
+	// A finished schedule flushes under ctx, so a dead broker cannot hold
+	// the run: whoever stops the run stops the flush too.
+	fctx := ctx
 	if runErr != nil {
+		fctx = context.Background()
 		var cancel context.CancelFunc
 		fctx, cancel = context.WithTimeout(fctx, 5*time.Second)
 		defer cancel()

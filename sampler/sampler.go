@@ -71,8 +71,9 @@ type Sampler struct {
 	phys   func(string) string
 
 	offsetLag []atomic.Int64
-	// lagErrors counts failed offset-lag readings.
+	// lagErrors counts failed offset-lag readings, lagOK the answered ones.
 	lagErrors atomic.Int64
+	lagOK     atomic.Int64
 	lastErr   atomic.Value // string
 
 	mu       sync.Mutex
@@ -109,6 +110,10 @@ func (s *Sampler) Samples() []results.Sample {
 	defer s.mu.Unlock()
 	return slices.Clone(s.samples)
 }
+
+// Answered returns how many offset-lag readings the broker answered: a
+// sign of life while no event moves.
+func (s *Sampler) Answered() int64 { return s.lagOK.Load() }
 
 // LagErrors returns how many offset-lag readings failed, and the last
 // failure.
@@ -157,6 +162,7 @@ func (s *Sampler) ReadLag(ctx context.Context, adm *kadm.Client) {
 			}
 			continue
 		}
+		s.lagOK.Add(1)
 		for i, id := range ids {
 			if l, ok := lags[id]; ok && l.Error() == nil {
 				s.offsetLag[i].Store(l.Lag.Total())
