@@ -42,15 +42,15 @@ fuzz:
 
 ## kafka-up: start Apache Kafka (KRaft, via Maven, no Docker) on 127.0.0.1; KAFKA_NODES=3 for three nodes; prints BACKLOGBENCH_KAFKA=host:port last
 kafka-up:
-	@KAFKA_VERSION=$(KAFKA_VERSION) KAFKA_NODES=$(KAFKA_NODES) kafka/kafka.sh up
+	@KAFKA_VERSION=$(KAFKA_VERSION) KAFKA_NODES=$(KAFKA_NODES) kafka-local/kafka.sh up
 
 ## kafka-down: stop the cluster kafka-up started and remove its data
 kafka-down:
-	@KAFKA_VERSION=$(KAFKA_VERSION) kafka/kafka.sh down
+	@KAFKA_VERSION=$(KAFKA_VERSION) kafka-local/kafka.sh down
 
 ## kafka-status: the running cluster's nodes and variables
 kafka-status:
-	@KAFKA_VERSION=$(KAFKA_VERSION) kafka/kafka.sh status
+	@KAFKA_VERSION=$(KAFKA_VERSION) kafka-local/kafka.sh status
 
 ## clean: remove the binary
 clean:

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# kafka/kafka.sh up|down|status — a local Apache Kafka cluster (KRaft, each
+# kafka-local/kafka.sh up|down|status — a local Apache Kafka cluster (KRaft, each
 # node a combined broker and controller) on 127.0.0.1, for the real-broker
 # tests and for `backlogbench run --brokers`. No Docker: the broker's jars come
-# from Maven Central through kafka/pom.xml and run on the machine's Java (17+).
+# from Maven Central through kafka-local/pom.xml and run on the machine's Java
+# (17+).
 #
-#   kafka/kafka.sh up      fetch the jars once, write the configs, format the
-#                          storage (SCRAM users included), start the nodes, wait
-#                          until every node answers a metadata request naming all
-#                          of them, then print BACKLOGBENCH_KAFKA*=... lines on
-#                          stdout, BACKLOGBENCH_KAFKA=<bootstrap> last. Progress
-#                          and errors go to stderr. Run while the same cluster is
-#                          up, it prints the lines again.
-#   kafka/kafka.sh down    stop the nodes (TERM, then KILL after KAFKA_STOP_TIMEOUT)
-#                          and remove their data; nothing running is not an error.
-#   kafka/kafka.sh status  the nodes and their ports; exit 1 unless all are up.
+#   up      fetch the jars once, write the configs, format the storage (SCRAM
+#           users included), start the nodes, wait until every node answers a
+#           metadata request naming all of them, then print BACKLOGBENCH_KAFKA*=...
+#           lines on stdout, BACKLOGBENCH_KAFKA=<bootstrap> last. Progress and
+#           errors go to stderr. Run while the same cluster is up, it prints the
+#           lines again.
+#   down    stop the nodes (TERM, then KILL after KAFKA_STOP_TIMEOUT) and remove
+#           their data; nothing running is not an error.
+#   status  the nodes and their ports; exit 1 unless all are up.
+#
+# The folder is kafka-local/, not kafka/: a kafka/ folder at the repository
+# root would be what `python3 -c 'import kafka'` imports there, hiding
+# python3-kafka (and fooling .ci/run's check for it).
 #
 # Listeners of node n (n = 1..KAFKA_NODES), o = 10*(n-1), b = KAFKA_PORT_BASE:
 #   b+o    PLAINTEXT
@@ -204,7 +208,7 @@ write_config() {
 	jaas_scram="org.apache.kafka.common.security.scram.ScramLoginModule required;"
 	{
 		cat <<-EOF
-			# Written by kafka/kafka.sh up; removed by kafka/kafka.sh down.
+			# Written by kafka-local/kafka.sh up; removed by kafka-local/kafka.sh down.
 			process.roles=broker,controller
 			node.id=$n
 			controller.quorum.voters=$voters
@@ -475,5 +479,5 @@ case ${1:-} in
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
-*) die "usage: kafka/kafka.sh up|down|status" ;;
+*) die "usage: kafka-local/kafka.sh up|down|status" ;;
 esac
