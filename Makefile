@@ -2,8 +2,10 @@
 GO      ?= go
 BIN     := bin/backlogbench
 SPEEDUP ?= 10
+KAFKA_VERSION ?= 4.4.0
+KAFKA_NODES ?= 1
 
-.PHONY: help build test bench bench-fast lint vet fuzz clean
+.PHONY: help build test bench bench-fast lint vet fuzz clean kafka-up kafka-down kafka-status
 
 ## help: list the targets
 help:
@@ -37,6 +39,18 @@ lint: vet
 ## fuzz: fuzz the scenario parser for 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./scenario/
+
+## kafka-up: start Apache Kafka (KRaft, via Maven, no Docker) on 127.0.0.1; KAFKA_NODES=3 for three nodes; prints BACKLOGBENCH_KAFKA=host:port last
+kafka-up:
+	@KAFKA_VERSION=$(KAFKA_VERSION) KAFKA_NODES=$(KAFKA_NODES) kafka-local/kafka.sh up
+
+## kafka-down: stop the cluster kafka-up started and remove its data
+kafka-down:
+	@KAFKA_VERSION=$(KAFKA_VERSION) kafka-local/kafka.sh down
+
+## kafka-status: the running cluster's nodes and variables
+kafka-status:
+	@KAFKA_VERSION=$(KAFKA_VERSION) kafka-local/kafka.sh status
 
 ## clean: remove the binary
 clean:
