@@ -231,13 +231,13 @@ func (r *faultRunner) produceErrors(i int, f scenario.Fault) *broker.FaultHandle
 	})
 }
 
-// crashSession is the session timeout of a group with a crash fault: a
+// crashSession is the session timeout of a group with a crash fault: d, a
 // short session timeout, so its partitions move on within a few seconds of
-// wall time.
-func crashSession(sc *scenario.Scenario, group string) time.Duration {
+// wall time; 0 (the worker's default) without a crash fault.
+func crashSession(sc *scenario.Scenario, group string, d time.Duration) time.Duration {
 	for _, f := range sc.Faults {
 		if f.Group == group && f.Action == scenario.CrashWorker {
-			return 2 * time.Second
+			return d
 		}
 	}
 	return 0

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,8 @@ type run struct {
 
 	smp    *sampler.Sampler
 	faults *faultRunner
+	// crashSession is the session timeout of groups with a crash fault.
+	crashSession time.Duration
 
 	// stopRun stops the run from inside (a dead broker), with the cause.
 	stopRun context.CancelCauseFunc
@@ -155,7 +158,34 @@ func (r *run) connect(ctx context.Context) error {
 		return err
 	}
 	r.conn = conn
+	r.crashSession = DefaultCrashSession
+	if r.embedded == nil && r.hasCrash() {
+		// A real broker refuses a session timeout under its minimum.
+		min, err := conn.MinSessionTimeout(ctx)
+		if err != nil {
+			min = 6 * time.Second // Apache Kafka's default
+			r.note(fmt.Sprintf("crash-worker: could not read the broker's group.min.session.timeout.ms (%v); using %v", err, min))
+		}
+		if min > r.crashSession {
+			r.crashSession = min
+			r.note(fmt.Sprintf("crash-worker: session timeout %v, the broker's minimum (a crashed worker's partitions move on after it)", min))
+		}
+	}
 	return nil
+}
+
+// DefaultCrashSession is the session timeout of a group with a
+// crash-worker fault, or the broker's minimum when that is larger.
+const DefaultCrashSession = 2 * time.Second
+
+// hasCrash reports whether the scenario crashes a worker.
+func (r *run) hasCrash() bool {
+	for _, f := range r.sc.Faults {
+		if f.Action == scenario.CrashWorker {
+			return true
+		}
+	}
+	return false
 }
 
 // close closes the admin client and stops the embedded broker.
@@ -191,13 +221,23 @@ func (r *run) phys(name string) string { return r.cfg.Prefix + name }
 // effectsTopic is the topic an exactly-once group writes its effects to.
 func (r *run) effectsTopic(group string) string { return r.phys(group + ".effects") }
 
-// replication is the replication factor of the run's topics: 1 on the
-// embedded broker, else the broker's default.
-func (r *run) replication() int16 {
+// topic is a topic of the run as created: one replica on the embedded
+// broker; on a cluster the scenario's replication and min.insync.replicas,
+// or the broker's defaults.
+func (r *run) topic(name string, partitions int, t scenario.Topic) broker.Topic {
+	bt := broker.Topic{Name: name, Partitions: partitions, Replication: -1}
 	if r.embedded != nil {
-		return 1
+		bt.Replication = 1
+		return bt
 	}
-	return -1
+	if t.Replication > 0 {
+		bt.Replication = int16(t.Replication)
+	}
+	if t.MinInsync > 0 {
+		v := strconv.Itoa(t.MinInsync)
+		bt.Configs = map[string]*string{"min.insync.replicas": &v}
+	}
+	return bt
 }
 
 // prepareTopics creates the scenario's topics and, for every exactly-once
@@ -207,12 +247,12 @@ func (r *run) prepareTopics(ctx context.Context) error {
 	r.logs = map[string]*sampler.AckLog{}
 	for _, t := range r.sc.TopicNames() {
 		n := r.sc.Topics[t].Partitions
-		ts = append(ts, broker.Topic{Name: r.phys(t), Partitions: n, Replication: r.replication()})
+		ts = append(ts, r.topic(r.phys(t), n, r.sc.Topics[t]))
 		r.logs[t] = sampler.NewAckLog(n)
 	}
 	for _, name := range r.groups {
 		if r.sc.Groups[name].Delivery == scenario.ExactlyOnce {
-			ts = append(ts, broker.Topic{Name: r.effectsTopic(name), Partitions: 1, Replication: r.replication()})
+			ts = append(ts, r.topic(r.effectsTopic(name), 1, scenario.Topic{}))
 		}
 	}
 	for _, t := range ts {
@@ -282,7 +322,7 @@ func (r *run) startWorker(name string, w int) {
 		Speedup:        r.cfg.Speedup,
 		CommitEvery:    max(r.cfg.wall(0.2), 5*time.Millisecond),
 		MaxPoll:        maxPoll(g),
-		SessionTimeout: crashSession(r.sc, name),
+		SessionTimeout: crashSession(r.sc, name, r.crashSession),
 		Opts:           r.conn.Opts,
 		Dial:           r.cfg.Security.Dial(),
 		OnAssigned:     r.assign[gi].set,

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,4 +93,34 @@ func (c *Conn) Close() { c.Client.Close() }
 // NewClient returns a client with the connection's options and extra ones.
 func (c *Conn) NewClient(extra ...kgo.Opt) (*kgo.Client, error) {
 	return kgo.NewClient(append(append([]kgo.Opt{}, c.Opts...), extra...)...)
+}
+
+// MinSessionTimeout returns the least session timeout the cluster accepts
+// from a group member (group.min.session.timeout.ms; Apache Kafka's
+// default is 6s), or an error when the brokers do not say.
+func (c *Conn) MinSessionTimeout(ctx context.Context) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, PingTimeout)
+	defer cancel()
+	rcs, err := c.Admin.DescribeBrokerConfigs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var most time.Duration
+	found := false
+	for _, rc := range rcs {
+		for _, cfg := range rc.Configs {
+			if cfg.Key != "group.min.session.timeout.ms" || cfg.Value == nil {
+				continue
+			}
+			ms, err := strconv.ParseInt(*cfg.Value, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("group.min.session.timeout.ms %q: %w", *cfg.Value, err)
+			}
+			most, found = max(most, time.Duration(ms)*time.Millisecond), true
+		}
+	}
+	if !found {
+		return 0, errors.New("the brokers do not report group.min.session.timeout.ms")
+	}
+	return most, nil
 }

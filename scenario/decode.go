@@ -18,7 +18,7 @@ import (
 // passed to object as later: "not supported yet" beats "unknown key".)
 var (
 	scenarioKeys     = []string{"name", "description", "seed", "topics", "producers", "groups", "expect", "tolerance", "faults", "critical_path"}
-	topicKeys        = []string{"partitions"}
+	topicKeys        = []string{"partitions", "replication", "min_insync"}
 	producerKeys     = []string{"topic", "event", "size", "phases", "resend", "idempotent", "keys"}
 	ratePhaseKeys    = []string{"duration", "rate", "to"}
 	groupKeys        = []string{"topics", "workers", "capacity", "phases", "dedup", "delivery", "service"}

@@ -27,6 +27,12 @@ func (s *Scenario) YAML() ([]byte, error) {
 	for _, name := range s.TopicNames() {
 		t := mapping(true)
 		add(t, "partitions", integer(int64(s.Topics[name].Partitions)))
+		if r := s.Topics[name].Replication; r > 0 {
+			add(t, "replication", integer(int64(r)))
+		}
+		if m := s.Topics[name].MinInsync; m > 0 {
+			add(t, "min_insync", integer(int64(m)))
+		}
 		add(topics, name, t)
 	}
 	add(root, "topics", topics)

@@ -40,6 +40,12 @@ type Scenario struct {
 type Topic struct {
 	// Partitions is the number of partitions; it must be at least 1.
 	Partitions int `yaml:"partitions"`
+	// Replication is the replication factor on a real cluster; 0 is the
+	// broker's default. The embedded broker has one replica.
+	Replication int `yaml:"replication,omitempty"`
+	// MinInsync is the topic's min.insync.replicas on a real cluster; 0 is
+	// the broker's default.
+	MinInsync int `yaml:"min_insync,omitempty"`
 }
 
 // Producer emits events of one kind onto one topic, following its phases.
