@@ -63,9 +63,11 @@ type run struct {
 	assign  []*assignment
 	wsets   map[string]*workerSet
 	groupIx map[string]int
-	// startNs is the wall time of scenario time 0, set once every group is
-	// ready (an hour ahead until then, so no worker paces early).
-	startNs atomic.Int64
+	// t0 is the time of scenario time 0, set once every group is ready (an
+	// hour ahead until then, so no worker paces early). It keeps its
+	// monotonic reading, so producers, workers, sampler and faults share
+	// one clock that a wall-clock step cannot move.
+	t0 atomic.Pointer[time.Time]
 
 	// eg owns every goroutine of the run; consCtx the workers'.
 	eg            *errgroup.Group
@@ -296,11 +298,12 @@ func (r *run) prepareState() {
 		r.wsets[name] = newWorkerSet(mw, g.Workers)
 		r.groupIx[name] = i
 	}
-	r.startNs.Store(time.Now().Add(time.Hour).UnixNano())
+	later := time.Now().Add(time.Hour)
+	r.t0.Store(&later)
 }
 
 // start is the wall time of scenario time 0.
-func (r *run) start() time.Time { return time.Unix(0, r.startNs.Load()) }
+func (r *run) start() time.Time { return *r.t0.Load() }
 
 // startWorker launches worker w of the named group under the run's
 // errgroup.
@@ -397,7 +400,7 @@ start:
 func (r *run) play() (*sampler.Sampler, func(), <-chan struct{}, error) {
 	sc := r.sc
 	t0 := time.Now().Add(20 * time.Millisecond)
-	r.startNs.Store(t0.UnixNano())
+	r.t0.Store(&t0)
 	clients := make([]*kgo.Client, len(r.prods))
 	for i := range r.prods {
 		cl, err := r.conn.NewClient(producerOptions(sc, r.prods[i])...)
