@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -92,19 +93,31 @@ func (d *decoder) group(e pair, path string) (Group, groupRef) {
 // and a capacity ≥ 0.
 func (d *decoder) capacityPhase(n *yaml.Node, path string) CapacityPhase {
 	var ph CapacityPhase
-	m, ok := d.object(n, path, capPhaseKeys, nil)
+	ph.Duration, ph.Capacity, _ = d.phase(n, path, capPhaseKeys, "capacity")
+	return ph
+}
+
+// phase decodes what every phase has: a duration > 0 and a value ≥ 0
+// under key, each required; it returns the phase's fields too, for the
+// keys a kind of phase adds.
+func (d *decoder) phase(n *yaml.Node, path string, keys []string, key string) (time.Duration, float64, map[string]pair) {
+	var (
+		dur time.Duration
+		v   float64
+	)
+	m, ok := d.object(n, path, keys, nil)
 	if !ok {
-		return ph
+		return dur, v, nil
 	}
 	if f, ok := m["duration"]; ok {
-		ph.Duration, _ = d.duration(f.v, join(path, "duration"))
+		dur, _ = d.duration(f.v, join(path, "duration"))
 	} else {
 		d.errorf(deref(n).Line, path, "missing duration")
 	}
-	if f, ok := m["capacity"]; ok {
-		ph.Capacity, _ = d.nonNegative(f.v, join(path, "capacity"))
+	if f, ok := m[key]; ok {
+		v, _ = d.nonNegative(f.v, join(path, key))
 	} else {
-		d.errorf(deref(n).Line, path, "missing capacity")
+		d.errorf(deref(n).Line, path, "missing %s", key)
 	}
-	return ph
+	return dur, v, m
 }

@@ -73,20 +73,8 @@ func (d *decoder) producer(e pair, path string) (Producer, *ref) {
 // rate ≥ 0, with an optional ramp end to ≥ 0.
 func (d *decoder) ratePhase(n *yaml.Node, path string) RatePhase {
 	var ph RatePhase
-	m, ok := d.object(n, path, ratePhaseKeys, nil)
-	if !ok {
-		return ph
-	}
-	if f, ok := m["duration"]; ok {
-		ph.Duration, _ = d.duration(f.v, join(path, "duration"))
-	} else {
-		d.errorf(deref(n).Line, path, "missing duration")
-	}
-	if f, ok := m["rate"]; ok {
-		ph.Rate, _ = d.nonNegative(f.v, join(path, "rate"))
-	} else {
-		d.errorf(deref(n).Line, path, "missing rate")
-	}
+	var m map[string]pair
+	ph.Duration, ph.Rate, m = d.phase(n, path, ratePhaseKeys, "rate")
 	if f, ok := m["to"]; ok {
 		if v, ok := d.nonNegative(f.v, join(path, "to")); ok {
 			ph.To = &v
