@@ -43,3 +43,37 @@ func TestRunNeverStartedLeavesNoFolder(t *testing.T) {
 		t.Errorf("%s left behind (%v)", out, err)
 	}
 }
+
+// TestReportRefusesTruncated checks that `report` refuses a folder whose
+// timeseries.csv was cut mid-line or whose summary is empty, and that
+// --partial renders it anyway.
+func TestReportRefusesTruncated(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("results", "example-flash-sale")
+	for _, f := range []string{"summary.json", "scenario.yaml", "timeseries.csv"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "timeseries.csv" {
+			b = b[:len(b)/2]
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var so, se strings.Builder
+	if code := dispatch(t.Context(), []string{"report", dir}, &so, &se); code != exitFailure || !strings.Contains(se.String(), "cut short") {
+		t.Errorf("truncated: exit %d, stderr %q; want 1 and the reason", code, se.String())
+	}
+	if code := dispatch(t.Context(), []string{"report", "--partial", dir}, &so, &se); code != exitOK {
+		t.Errorf("--partial: exit %d, stderr %q", code, se.String())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "summary.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	se.Reset()
+	if code := dispatch(t.Context(), []string{"report", dir}, &so, &se); code != exitFailure || !strings.Contains(se.String(), "no groups") {
+		t.Errorf("empty summary: exit %d, stderr %q", code, se.String())
+	}
+}
