@@ -105,11 +105,14 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 		if m.crashed.Load() {
 			return m.die(ctx, sess.AllowRebalance)
 		}
-		// Commit what was processed, or abort it when the run is being
-		// stopped midway (it is then processed again by nobody: the run is
-		// over) or a rebalance came in between.
+		// Commit what was processed, or abort the whole batch when it was
+		// stopped midway (the run is over, or the worker leaves): End
+		// commits the offsets *polled*, so committing a cut batch would
+		// skip its unprocessed tail for the next owner. Aborted, the batch
+		// is processed again by the partitions' next owner: delivered
+		// twice, applied once.
 		try := kgo.TryCommit
-		if stopped && !m.leaving.Load() {
+		if stopped {
 			try = kgo.TryAbort
 		}
 		committed, err := sess.End(ctx, try)
