@@ -121,6 +121,10 @@ func (s *Stats) fail(err error) {
 	s.errMu.Unlock()
 }
 
+// MaxBufferedBytes bounds the bytes a producer holds unacknowledged; past
+// it a send waits, which shows as latency (the pacer is open loop).
+const MaxBufferedBytes = 256 << 20
+
 // ClientOptions are the kgo options a producer client needs on top of the
 // connection ones: idempotent, acks=all (kgo's defaults), no linger so a
 // record leaves as soon as it is due, a buffer large enough that Produce
@@ -134,6 +138,9 @@ func ClientOptions(idempotent bool) []kgo.Opt {
 		kgo.RecordPartitioner(EvenPartitioner()),
 		kgo.ProducerLinger(0),
 		kgo.MaxBufferedRecords(1 << 20),
+		// Bounded in bytes too: a stalled broker would otherwise let a
+		// million large records pile up in memory (1 MiB each: 1 TiB).
+		kgo.MaxBufferedBytes(MaxBufferedBytes),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordDeliveryTimeout(60 * time.Second),
 		// A retried produce waits 20 ms rather than kgo's default backoff

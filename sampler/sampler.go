@@ -210,11 +210,14 @@ func (s *Sampler) Take() {
 				}
 			}
 		}
-		gs.Backlog = acked - gs.Processed
+		// A record can be processed before its producer's ack callback
+		// has run: count it as acked when either side has seen it.
+		gs.Backlog = max(acked-gs.Processed, 0)
 		gs.Predicted = s.preds[i].Curve.Backlog(now)
 		gs.PredictedTimeLag = s.preds[i].TimeLag(now)
 		gs.OffsetLag = s.offsetLag[i].Load()
 	}
+	s.trim()
 	s.mu.Lock()
 	s.samples = append(s.samples, smp)
 	s.mu.Unlock()
@@ -280,4 +283,27 @@ func (s *Sampler) Drained(ctx context.Context, adm *kadm.Client) bool {
 		}
 	}
 	return true
+}
+
+// trim drops from each topic's ack log what every group reading it has
+// processed, so the log does not grow with the run.
+func (s *Sampler) trim() {
+	for _, t := range s.sc.TopicNames() {
+		lg := s.logs[t]
+		for p := range s.sc.Topics[t].Partitions {
+			slowest, any := int64(0), false
+			for i, name := range s.groups {
+				if !slices.Contains(s.sc.Groups[name].Topics, t) {
+					continue
+				}
+				n := s.gstats[i].Next(s.phys(t), int32(p))
+				if !any || n < slowest {
+					slowest, any = n, true
+				}
+			}
+			if any {
+				lg.Trim(int32(p), slowest)
+			}
+		}
+	}
 }
