@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -121,10 +122,21 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 
 	for {
 		idle := cl.BufferedFetchRecords() == 0
-		if idle {
-			commit()
+		// Commit on the cadence, never once per idle poll: an idle worker
+		// with marks waits for records at most until its next commit is
+		// due, then commits (a worker that keeps up would otherwise make a
+		// commit round trip per record).
+		wctx, cancel := pctx, context.CancelFunc(func() {})
+		if idle && marked {
+			if wait := cfg.CommitEvery - time.Since(lastCommit); wait <= 0 {
+				commit()
+			} else {
+				wctx, cancel = context.WithTimeout(pctx, wait)
+			}
 		}
-		fs := cl.PollRecords(pctx, maxPoll)
+		fs := cl.PollRecords(wctx, maxPoll)
+		timedOut := wctx.Err() != nil && pctx.Err() == nil
+		cancel()
 		if done, err := exit(); done {
 			return err
 		}
@@ -132,7 +144,17 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			cl.AllowRebalance()
 			return nil
 		}
-		fs.EachError(func(t string, p int32, err error) { m.errorf("fetch %s[%d]: %w", t, p, err) })
+		if timedOut && fs.NumRecords() == 0 {
+			commit()
+			cl.AllowRebalance()
+			continue
+		}
+		fs.EachError(func(t string, p int32, err error) {
+			if timedOut && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+				return // the commit cadence's own deadline
+			}
+			m.errorf("fetch %s[%d]: %w", t, p, err)
+		})
 		if idle {
 			m.th.Idle(m.scenarioNow())
 		}
