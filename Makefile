@@ -2,6 +2,7 @@
 GO      ?= go
 BIN     := bin/backlogbench
 SPEEDUP ?= 10
+FUZZTIME ?= 30s
 KAFKA_VERSION ?= 4.4.0
 KAFKA_NODES ?= 1
 
@@ -36,9 +37,9 @@ vet:
 lint: vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
 
-## fuzz: fuzz the scenario parser for 30s
+## fuzz: fuzz the scenario parser for $(FUZZTIME) (seed corpus: every preset and error case)
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./scenario/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./scenario/
 
 ## kafka-up: start Apache Kafka (KRaft, via Maven, no Docker) on 127.0.0.1; KAFKA_NODES=3 for three nodes; prints BACKLOGBENCH_KAFKA=host:port last
 kafka-up:
