@@ -85,6 +85,7 @@ type run struct {
 
 	notesMu sync.Mutex
 	notes   []string
+	outages []results.Outage
 }
 
 // Run plays the scenario and measures it. It returns the result measured
@@ -547,6 +548,7 @@ func (r *run) collect(ctx context.Context, smp *sampler.Sampler, complete bool, 
 	}
 	r.notesMu.Lock()
 	res.Summary.Notes = append(res.Summary.Notes, r.notes...)
+	res.Summary.Outages = append(res.Summary.Outages, r.outages...)
 	r.notesMu.Unlock()
 	res.Summary.WallS = time.Since(wallStart).Seconds()
 	res.finish(complete, r.pstats, r.gstats, r.wsets, r.faults.produce, effects)
@@ -600,7 +602,18 @@ func defaultDrainTimeout(cfg *Config, preds []predict.GroupPrediction) time.Dura
 	return cfg.wall(last-end) + 30*time.Second
 }
 
-// watchBroker stops the run when the broker shows no sign of life for
+// OutageMin is the least silence of the broker (no sign of life at all)
+// recorded as an outage.
+const OutageMin = time.Second
+
+// outage records a broker outage, from any goroutine.
+func (r *run) outage(o results.Outage) {
+	r.notesMu.Lock()
+	r.outages = append(r.outages, o)
+	r.notesMu.Unlock()
+}
+
+// watchBroker records the broker's outages, and stops the run when the broker shows no sign of life for
 // BrokerTimeout: no acknowledgement or failure of a send, no record
 // processed, no admin request answered. A broker killed mid-run would
 // otherwise hold every wait of the run for ever.
@@ -616,14 +629,19 @@ func (r *run) watchBroker(ctx context.Context) {
 		return n
 	}
 	last, lastAt := alive(), time.Now()
-	t := time.NewTicker(min(r.cfg.BrokerTimeout/4, time.Second))
+	t := time.NewTicker(min(r.cfg.BrokerTimeout/4, 250*time.Millisecond))
 	defer t.Stop()
+	scen := func(at time.Time) float64 { return at.Sub(r.start()).Seconds() * r.cfg.Speedup }
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
 			if n := alive(); n != last {
+				if now.Sub(lastAt) >= OutageMin {
+					// The broker came back after a silence: an outage.
+					r.outage(results.Outage{FromS: predict.Round(scen(lastAt), 1), ToS: predict.Round(scen(now), 1)})
+				}
 				last, lastAt = n, now
 				continue
 			}
