@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,6 +196,54 @@ func TestRunBrokerDies(t *testing.T) {
 	for _, g := range res.Summary.Groups {
 		if g.Observed.Lost != 0 {
 			t.Errorf("lost %d on a run that stopped: want unprocessed", g.Observed.Lost)
+		}
+	}
+}
+
+// TestRunBrokerRestart restarts the broker (on its data directory)
+// mid-run: the run rides through, loses nothing and records the outage.
+func TestRunBrokerRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays a scenario")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cfg := broker.EmbeddedConfig{Port: port, DataDir: t.TempDir()}
+	e, err := broker.StartEmbedded(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := make(chan *broker.Embedded, 1)
+	go func() {
+		time.Sleep(3 * time.Second)
+		e.Close()
+		time.Sleep(2 * time.Second)
+		e2, err := broker.StartEmbedded(cfg)
+		if err != nil {
+			t.Error(err)
+		}
+		restarted <- e2
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{Scenario: parse(t, mini), Speedup: 5, Brokers: e.Addrs()})
+	if e2 := <-restarted; e2 != nil {
+		defer e2.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Summary
+	if !s.Complete || len(s.Outages) == 0 {
+		t.Fatalf("complete %v, outages %v; want a complete run with the outage recorded (notes %q)", s.Complete, s.Outages, s.Notes)
+	}
+	for name, g := range s.Groups {
+		if g.Observed.Lost != 0 || g.Verdicts["lost"] != results.Pass {
+			t.Errorf("%s: lost %d (%s)", name, g.Observed.Lost, g.Verdicts["lost"])
 		}
 	}
 }
