@@ -72,23 +72,23 @@ type GroupReport struct {
 
 // ForecastReport is a Forecast in JSON.
 type ForecastReport struct {
-	Model          string     `json:"model"`
-	HotPartition   string     `json:"hot_partition,omitempty"`
-	Outcome        string     `json:"outcome"`
-	DrainedIn      Num        `json:"drained_in_s"`
-	DrainedInLow   Num        `json:"drained_in_s_low"`
-	DrainedInHigh  Num        `json:"drained_in_s_high"`
-	Growth         Num        `json:"growth_per_s"`
-	GrowthLow      Num        `json:"growth_per_s_low"`
-	GrowthHigh     Num        `json:"growth_per_s_high"`
-	BacklogIn5m    Num        `json:"backlog_in_5m"`
-	BacklogIn15m   Num        `json:"backlog_in_15m"`
-	BacklogIn60m   Num        `json:"backlog_in_60m"`
-	TimeLagIn5m    Num        `json:"time_lag_in_5m"`
-	TimeLagIn15m   Num        `json:"time_lag_in_15m"`
-	TimeLagIn60m   Num        `json:"time_lag_in_60m"`
-	UpperBound     bool       `json:"upper_bound"`
-	Path           [][2]Num   `json:"path"`
+	Model         string   `json:"model"`
+	HotPartition  string   `json:"hot_partition,omitempty"`
+	Outcome       string   `json:"outcome"`
+	DrainedIn     Num      `json:"drained_in_s"`
+	DrainedInLow  Num      `json:"drained_in_s_low"`
+	DrainedInHigh Num      `json:"drained_in_s_high"`
+	Growth        Num      `json:"growth_per_s"`
+	GrowthLow     Num      `json:"growth_per_s_low"`
+	GrowthHigh    Num      `json:"growth_per_s_high"`
+	BacklogIn5m   Num      `json:"backlog_in_5m"`
+	BacklogIn15m  Num      `json:"backlog_in_15m"`
+	BacklogIn60m  Num      `json:"backlog_in_60m"`
+	TimeLagIn5m   Num      `json:"time_lag_in_5m"`
+	TimeLagIn15m  Num      `json:"time_lag_in_15m"`
+	TimeLagIn60m  Num      `json:"time_lag_in_60m"`
+	UpperBound    bool     `json:"upper_bound"`
+	Path          [][2]Num `json:"path"`
 }
 
 // PlanReport is a WorkerPlan in JSON.
