@@ -276,21 +276,34 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 	cs, es := make([]float64, n), make([]float64, n)
 	for _, key := range live {
 		pe := &e.Partitions[idx[key]]
-		base := float64(-1)
+		// The partition's own samples are the trailing run it is read in.
+		// Before that (a partition the group starts committing on) its
+		// offsets are taken to have held at its first reading, so that the
+		// group's sums stay continuous.
+		first := n - 1
+		for k := n - 2; k >= 0; k-- {
+			p, ok := find(win[k].Partitions, key)
+			if !ok || p.Committed < 0 || p.End < 0 {
+				break
+			}
+			first = k
+		}
+		p0, _ := find(win[first].Partitions, key)
+		base := float64(p0.Committed)
 		for k, s := range win {
-			p, _ := find(s.Partitions, key)
-			if base < 0 {
-				base = float64(p.Committed)
+			p := p0
+			if k >= first {
+				p, _ = find(s.Partitions, key)
 			}
 			cs[k], es[k] = float64(p.Committed)-base, float64(p.End)-base
 			sumC[k] += cs[k]
 			sumE[k] += es[k]
 		}
-		st := rates(tC, tE, cs, es, opt)
+		st := rates(tC[first:], tE[first:], cs[first:], es[first:], opt)
 		pe.Input, pe.Processing, pe.ProcessingAtLeast, pe.Stalled = st.input, st.processing, st.atLeast, st.stalled
 		pe.Lag, _ = pe.lag()
 		pe.Rewind = e.Rewind && lo > 0 && isRewind(hist[lo-1], hist[lo], []pkey{key})
-		pe.State = state(st, pe.Lag, n)
+		pe.State = state(st, pe.Lag, n-first)
 		pe.TimeLag, pe.TimeLagSource, pe.arrivals = timeLag(hist, key, sec, pe.Input)
 		e.Lag += pe.Lag
 		e.TimeLag = max(e.TimeLag, pe.TimeLag)
@@ -316,15 +329,18 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 }
 
 // comparable reports whether two consecutive samples can share a window
-// for the partitions: all present in both, no offset moving back. When
-// not, why says what happened ("" for a partition that came or went).
+// for the partitions: no offset read in both moved back, and at least one
+// is read in both. When not, why says what happened ("" when nothing can
+// be compared).
 func comparable(a, b GroupSample, keys []pkey) (ok bool, why string) {
+	both := false
 	for _, k := range keys {
 		pa, okA := find(a.Partitions, k)
-		pb, _ := find(b.Partitions, k)
-		if !okA || pa.Committed < 0 || pa.End < 0 {
-			return false, ""
+		pb, okB := find(b.Partitions, k)
+		if !okA || !okB || pa.Committed < 0 || pa.End < 0 || pb.Committed < 0 || pb.End < 0 {
+			continue
 		}
+		both = true
 		if pb.Committed < pa.Committed {
 			return false, fmt.Sprintf("committed offset of %s moved back from %d to %d (an offset reset or rewind); rates restart after it", pname(k), pa.Committed, pb.Committed)
 		}
@@ -332,7 +348,7 @@ func comparable(a, b GroupSample, keys []pkey) (ok bool, why string) {
 			return false, fmt.Sprintf("log end offset of %s moved back from %d to %d (topic recreated?); rates restart after it", pname(k), pa.End, pb.End)
 		}
 	}
-	return true, ""
+	return both, ""
 }
 
 func isRewind(a, b GroupSample, keys []pkey) bool {

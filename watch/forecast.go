@@ -104,6 +104,7 @@ type queue struct {
 	atLeast  bool            // mu is a lower bound
 	inflight float64         // lag held as it is: work in flight of a group keeping up
 	tl       float64         // its time lag
+	stalled  bool            // a stalled partition
 }
 
 // modelQueues builds the model's queues with origin t0 (model time 0,
@@ -279,9 +280,14 @@ func meetsDrain(c model.Curve, t, d float64) bool {
 func groupQueues(e Estimate, plan InputPlan, v variant) []queue {
 	lam := v.input(e.Input)
 	q := queue{inputs: topicInputs(e, plan, lam, nil)}
-	if e.ProcessingAtLeast {
+	switch {
+	case e.ProcessingAtLeast:
 		q.mu, q.atLeast, q.inflight, q.tl = lam, true, float64(e.Lag), e.TimeLag
-	} else {
+	case e.State == KeepingUp && v == base:
+		// Backlogged, but λ and μ do not differ beyond their bands: the
+		// backlog holds still.
+		q.mu, q.arrivals = lam, e.arrivals
+	default:
 		q.mu, q.arrivals = v.processing(e.Processing), e.arrivals
 	}
 	return []queue{q}
@@ -309,11 +315,15 @@ func partitionQueues(e Estimate, plan InputPlan, v variant) []queue {
 		}
 		q := queue{inputs: topicInputs(e, plan, lam, p)}
 		lp := v.input(p.Input)
-		if p.ProcessingAtLeast {
+		switch {
+		case p.ProcessingAtLeast:
 			q.mu, q.atLeast, q.inflight, q.tl = lp, true, float64(p.Lag), p.TimeLag
-		} else {
+		case p.State == KeepingUp && v == base:
+			q.mu, q.arrivals = lp, p.arrivals
+		default:
 			q.mu, q.arrivals = v.processing(p.Processing), p.arrivals
 		}
+		q.stalled = p.Stalled
 		qs = append(qs, q)
 	}
 	return qs
@@ -416,11 +426,17 @@ func ForecastGroup(e Estimate, opt ForecastOptions) *Forecast {
 		if q.atLeast {
 			continue
 		}
+		// A partition that grows while the group drains is taken to share
+		// a worker whose capacity moves to it as the others drain; only a
+		// stalled one never drains.
 		d := run([]queue{q}, e.Now).drain
-		if math.IsNaN(d) || d <= max(1.1*gHigh, gHigh+2*opt.Interval) {
+		switch {
+		case q.stalled && !e.Stalled:
+			d = math.Inf(1) // the rest of the group goes on without it
+		case math.IsNaN(d) || math.IsInf(d, 1) || d <= max(1.1*gHigh, gHigh+2*opt.Interval):
 			continue
 		}
-		if hot < 0 || d > hotDrain {
+		if hot < 0 || d > hotDrain || d == hotDrain && q.inflight+at(q.arrivals, e.Now) > parts[hot].inflight+at(parts[hot].arrivals, e.Now) {
 			hot, hotDrain = i, d
 		}
 	}

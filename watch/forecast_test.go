@@ -62,6 +62,18 @@ groups:
 			drainedIn: 100, growth: -150, backlog: []float64{0, 0, 0}, timeLag: []float64{0, 0, 0},
 		},
 		{
+			// t/1 stops committing: it never drains, whatever t/0 does.
+			name: "stalled partition", hist: history(10, linear(1900, 100, 0, 200), linear(1000, 100, 500, 0)), model: "partitions",
+			drainedIn: math.Inf(1), growth: 0, backlog: []float64{1400 + 30000, 1400 + 90000, 1400 + 360000},
+		},
+		{
+			// t/0 (no input) drains 5,000 at 400/s while t/1 grows at 10/s:
+			// its worker's capacity is taken to move to it, so the group,
+			// 7,090 at 690 − 300 = 390/s, drains in 18.18 s.
+			name: "growing partition in a draining group", hist: history(10, linear(8600, 0, 0, 400), linear(2000, 300, 0, 290)), model: "group",
+			drainedIn: 7090.0 / 390, growth: -390, backlog: []float64{0, 0, 0},
+		},
+		{
 			// 100/s for 20 s more, then nothing: 4,200 left at 20 s,
 			// gone at 300/s 14 s later.
 			name: "rate plan", hist: draining, plan: mustPlan(t, "0s:100,20s:0"), model: "group",
@@ -113,6 +125,24 @@ groups:
 				}
 			}
 		})
+	}
+}
+
+// TestEstimatePartitionJoins checks that a partition the group starts
+// committing on joins the sums without cutting the window.
+func TestEstimatePartitionJoins(t *testing.T) {
+	joins := func(k int) (int64, int64) {
+		if k < 5 {
+			return -1, -1
+		}
+		return 50, 50
+	}
+	e := EstimateGroup(history(10, linear(1000, 200, 0, 100), joins), origin, Options{})
+	if e.State != Growing || e.Samples != 10 || !near(e.Input.Value, 200, 1e-9) || !near(e.Processing.Value, 100, 1e-9) {
+		t.Errorf("state %s over %d samples, λ %v, μ %v; want growing over 10, 200, 100", e.State, e.Samples, e.Input.Value, e.Processing.Value)
+	}
+	if p := e.Partitions[1]; p.Stalled || p.State != KeepingUp {
+		t.Errorf("the new partition is %s (stalled %v), want keeping-up", p.State, p.Stalled)
 	}
 }
 
