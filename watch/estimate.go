@@ -165,7 +165,10 @@ type Estimate struct {
 	// Samples is the number of samples in the window.
 	Samples    int
 	Partitions []PartitionEstimate
-	Notes      []string
+	// MemberEstimates are per member of the group, in the order of the
+	// first partition each holds.
+	MemberEstimates []MemberEstimate
+	Notes           []string
 	// arrivals is the cumulative arrival curve of the group's backlog,
 	// for the forecast.
 	arrivals []point
@@ -273,8 +276,10 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 	for k, s := range win {
 		tC[k], tE[k] = sec(s.CommittedAt), sec(s.EndAt)
 	}
-	cs, es := make([]float64, n), make([]float64, n)
+	pcs, pes, pfirst := map[pkey][]float64{}, map[pkey][]float64{}, map[pkey]int{}
 	for _, key := range live {
+		cs, es := make([]float64, n), make([]float64, n)
+		pcs[key], pes[key] = cs, es
 		pe := &e.Partitions[idx[key]]
 		// The partition's own samples are the trailing run it is read in.
 		// Before that (a partition the group starts committing on) its
@@ -299,6 +304,7 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 			sumC[k] += cs[k]
 			sumE[k] += es[k]
 		}
+		pfirst[key] = first
 		st := rates(tC[first:], tE[first:], cs[first:], es[first:], opt)
 		pe.Input, pe.Processing, pe.ProcessingAtLeast, pe.Stalled = st.input, st.processing, st.atLeast, st.stalled
 		pe.Lag, _ = pe.lag()
@@ -325,7 +331,61 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 		parts = append(parts, e.Partitions[idx[key]].arrivals)
 	}
 	e.arrivals = sumArrivals(parts)
+
+	// Per member: the sums over the partitions it holds and that are not
+	// stalled (a stalled one is a queue of its own in the forecast).
+	held := map[string][]pkey{}
+	var ids []string
+	for _, key := range live {
+		p := &e.Partitions[idx[key]]
+		if p.Member == "" || p.Stalled && !e.Stalled {
+			continue
+		}
+		if _, ok := held[p.Member]; !ok {
+			ids = append(ids, p.Member)
+		}
+		held[p.Member] = append(held[p.Member], key)
+	}
+	for _, id := range ids {
+		m := MemberEstimate{Member: id, keys: held[id], Input: unknownRate, Processing: unknownRate}
+		cs, es := make([]float64, n), make([]float64, n)
+		from := n - 1
+		var arr [][]point
+		for _, key := range m.keys {
+			p := &e.Partitions[idx[key]]
+			for k := range n {
+				cs[k] += pcs[key][k]
+				es[k] += pes[key][k]
+			}
+			from = min(from, pfirst[key])
+			m.Lag += p.Lag
+			m.TimeLag = max(m.TimeLag, p.TimeLag)
+			m.Partitions = append(m.Partitions, pname(key))
+			arr = append(arr, p.arrivals)
+		}
+		st := rates(tC[from:], tE[from:], cs[from:], es[from:], opt)
+		m.Input, m.Processing, m.ProcessingAtLeast, m.Stalled = st.input, st.processing, st.atLeast, st.stalled
+		m.State = state(st, m.Lag, n-from)
+		m.arrivals = sumArrivals(arr)
+		e.MemberEstimates = append(e.MemberEstimates, m)
+	}
 	return e
+}
+
+// MemberEstimate is the estimator's view of one member of the group: the
+// sums over the partitions it holds (but a stalled one), since its
+// capacity moves between them.
+type MemberEstimate struct {
+	Member            string
+	Partitions        []string
+	Lag               int64
+	TimeLag           float64
+	Input, Processing Rate
+	ProcessingAtLeast bool
+	Stalled           bool
+	State             string
+	keys              []pkey
+	arrivals          []point
 }
 
 // comparable reports whether two consecutive samples can share a window

@@ -30,6 +30,16 @@ func history(n int, parts ...offsets) []GroupSample {
 	return h
 }
 
+// assign gives partition i of every sample to members[i].
+func assign(h []GroupSample, members ...string) []GroupSample {
+	for k := range h {
+		for i := range h[k].Partitions {
+			h[k].Partitions[i].Member = members[i]
+		}
+	}
+	return h
+}
+
 // linear is a partition whose end offset starts at e0 and grows at lam/s
 // and whose committed offset starts at c0 and grows at mu/s.
 func linear(e0, lam, c0, mu float64) offsets {

@@ -127,13 +127,21 @@ func modelQueues(qs []queue, now float64) (queues []model.Queue, T float64) {
 				prev = p
 			}
 		}
-		ins := []rate.Schedule{rate.New(pre...)}
+		prefill := rate.New(pre...)
+		// Now is where the arrival curve ends, to the last bit: model.Fluid
+		// takes two breakpoints a rounding apart for a piece of its own,
+		// and its slope there is 0/0.
+		tq := T
+		if len(pre) > 0 {
+			tq = prefill.End()
+		}
+		ins := []rate.Schedule{prefill}
 		for _, in := range q.inputs {
-			ins = append(ins, shift(in, T))
+			ins = append(ins, shift(in, tq))
 		}
 		capacity := rate.New(seg(math.Inf(1), q.mu))
-		if T > 0 {
-			capacity = rate.New(seg(T, 0), seg(math.Inf(1), q.mu))
+		if tq > 0 {
+			capacity = rate.New(seg(tq, 0), seg(math.Inf(1), q.mu))
 		}
 		pr := model.Fluid(ins, capacity)
 		queues = append(queues, pr.Queues...)
@@ -178,7 +186,9 @@ func run(qs []queue, now float64) outlook {
 		}
 	}
 	o.backlog = o.pr.Curve.Backlog(T)
-	o.growth = slopeAt(o.pr.Curve, T)
+	// Just after now: the arrival curve's last piece ends at now, give or
+	// take the rounding of its durations.
+	o.growth = slopeAt(o.pr.Curve, T+1e-6*max(1, T))
 	o.drain = math.NaN()
 	if o.backlog > 1e-6 {
 		o.drain = drainedAt(o.pr.Curve, T) - T
@@ -276,64 +286,87 @@ func meetsDrain(c model.Curve, t, d float64) bool {
 	return true
 }
 
-// groupQueues is the group as one queue, at the given end of the bands.
-func groupQueues(e Estimate, plan InputPlan, v variant) []queue {
-	lam := v.input(e.Input)
-	q := queue{inputs: topicInputs(e, plan, lam, nil)}
-	switch {
-	case e.ProcessingAtLeast:
-		q.mu, q.atLeast, q.inflight, q.tl = lam, true, float64(e.Lag), e.TimeLag
-	case e.State == KeepingUp && v == base:
-		// Backlogged, but λ and μ do not differ beyond their bands: the
-		// backlog holds still.
-		q.mu, q.arrivals = lam, e.arrivals
-	default:
-		q.mu, q.arrivals = v.processing(e.Processing), e.arrivals
-	}
-	return []queue{q}
+// unit is one queue of the model: the whole group, one member (the
+// partitions it holds), or one partition (stalled, or held by nobody).
+type unit struct {
+	name      string // the hottest partition in it
+	keys      []pkey // its partitions; nil for the whole group
+	proc      Rate
+	atLeast   bool
+	state     string
+	stalled   bool
+	lag       int64
+	timeLag   float64
+	arrivals  []point
+	partition bool
 }
 
-// liveKeys returns the live partitions, in the order of partitionQueues.
-func liveKeys(e Estimate) []pkey {
-	var ks []pkey
-	for _, p := range e.Partitions {
-		if p.live {
-			ks = append(ks, p.key())
+func groupUnit(e Estimate) unit {
+	return unit{proc: e.Processing, atLeast: e.ProcessingAtLeast, state: e.State, stalled: e.Stalled,
+		lag: e.Lag, timeLag: e.TimeLag, arrivals: e.arrivals}
+}
+
+// workerUnits are the group's members, each pooling the partitions it
+// holds (its capacity moves between them), and a unit of its own for each
+// live partition held by nobody or stalled while the group is not.
+func workerUnits(e Estimate) []unit {
+	var us []unit
+	hottest := func(keys []pkey) string {
+		best, lag := "", int64(-1)
+		for _, k := range keys {
+			for _, p := range e.Partitions {
+				if p.key() == k && p.Lag > lag {
+					best, lag = pname(k), p.Lag
+				}
+			}
 		}
+		return best
 	}
-	return ks
-}
-
-// partitionQueues is the group as a queue per live partition.
-func partitionQueues(e Estimate, plan InputPlan, v variant) []queue {
-	lam := v.input(e.Input)
-	var qs []queue
-	for i := range e.Partitions {
-		p := &e.Partitions[i]
-		if !p.live {
+	for _, m := range e.MemberEstimates {
+		us = append(us, unit{name: hottest(m.keys), keys: m.keys, proc: m.Processing, atLeast: m.ProcessingAtLeast,
+			state: m.State, stalled: m.Stalled, lag: m.Lag, timeLag: m.TimeLag, arrivals: m.arrivals})
+	}
+	for _, p := range e.Partitions {
+		if !p.live || p.Member != "" && !(p.Stalled && !e.Stalled) {
 			continue
 		}
-		q := queue{inputs: topicInputs(e, plan, lam, p)}
-		lp := v.input(p.Input)
-		switch {
-		case p.ProcessingAtLeast:
-			q.mu, q.atLeast, q.inflight, q.tl = lp, true, float64(p.Lag), p.TimeLag
-		case p.State == KeepingUp && v == base:
-			q.mu, q.arrivals = lp, p.arrivals
-		default:
-			q.mu, q.arrivals = v.processing(p.Processing), p.arrivals
+		us = append(us, unit{name: pname(p.key()), keys: []pkey{p.key()}, proc: p.Processing, atLeast: p.ProcessingAtLeast,
+			state: p.State, stalled: p.Stalled, lag: p.Lag, timeLag: p.TimeLag, arrivals: p.arrivals, partition: true})
+	}
+	return us
+}
+
+// queues builds the model's queues of the units at one end of the bands:
+// the group's input rate λ at that end, shared over the units as measured.
+func queues(e Estimate, us []unit, plan InputPlan, v variant) []queue {
+	lam := v.input(e.Input)
+	qs := make([]queue, 0, len(us))
+	for _, u := range us {
+		q := queue{inputs: topicInputs(e, plan, lam, u.keys), stalled: u.stalled}
+		now := 0.0 // the planned input now
+		for _, in := range q.inputs {
+			now += in.Rate(0)
 		}
-		q.stalled = p.Stalled
+		switch {
+		case u.atLeast:
+			// Keeping up: processing what arrives now, its lag work in flight.
+			q.mu, q.atLeast, q.inflight, q.tl = now, true, float64(u.lag), u.timeLag
+		case u.state == KeepingUp && v == base:
+			// Backlogged, but λ and μ do not differ beyond their bands: the
+			// backlog holds still.
+			q.mu, q.arrivals = now, u.arrivals
+		default:
+			q.mu, q.arrivals = v.processing(u.proc), u.arrivals
+		}
 		qs = append(qs, q)
 	}
 	return qs
 }
 
-// topicInputs returns the planned input of the group (only is nil) or of
-// one partition of it, with the group's input rate taken as lam: each
-// topic's share of it as measured, each partition its share of the
-// topic's.
-func topicInputs(e Estimate, plan InputPlan, lam float64, only *PartitionEstimate) []rate.Schedule {
+// topicInputs returns the planned input of the partitions keys (nil: the
+// whole group), with the group's input rate taken as lam: each topic's
+// share of it as measured, each partition its share of its topic's.
+func topicInputs(e Estimate, plan InputPlan, lam float64, keys []pkey) []rate.Schedule {
 	topicRate := map[string]float64{}
 	topicParts := map[string]int{}
 	var topics []string
@@ -355,21 +388,30 @@ func topicInputs(e Estimate, plan InputPlan, lam float64, only *PartitionEstimat
 	}
 	var out []rate.Schedule
 	for _, t := range topics {
-		if only != nil && only.Topic != t {
-			continue
+		f := 1.0 // the keys' share of the topic
+		if keys != nil {
+			f = 0
+			for _, p := range e.Partitions {
+				if !p.live || p.Topic != t || !slices.Contains(keys, p.key()) {
+					continue
+				}
+				if topicRate[t] > 0 && p.Input.known() {
+					f += max(0, p.Input.Value) / topicRate[t]
+				} else {
+					f += 1 / float64(topicParts[t])
+				}
+			}
+			if f == 0 {
+				continue
+			}
 		}
 		share := 1 / float64(len(topics))
 		if group > 0 {
 			share = topicRate[t] / group
 		}
-		measured := max(0, lam) * share
-		ins := plan.Input(t, measured, max(0, lam), len(topics))
-		if only != nil {
-			f := 1 / float64(topicParts[t])
-			if topicRate[t] > 0 && only.Input.known() {
-				f = max(0, only.Input.Value) / topicRate[t]
-			}
-			for i := range ins {
+		ins := plan.Input(t, max(0, lam)*share, max(0, lam), len(topics))
+		for i := range ins {
+			if f != 1 {
 				ins[i] = ins[i].Scaled(f)
 			}
 		}
@@ -411,42 +453,39 @@ func ForecastGroup(e Estimate, opt ForecastOptions) *Forecast {
 	case Measuring, NoCommits, NoTopic, Unreadable:
 		return nil
 	}
-	build := groupQueues
+	units := []unit{groupUnit(e)}
 	f := &Forecast{Model: "group"}
-	g := run(build(e, opt.Plan, base), e.Now)
-	gSlow := run(build(e, opt.Plan, slow), e.Now)
-	// A hot partition?
+	g := run(queues(e, units, opt.Plan, base), e.Now)
+	gSlow := run(queues(e, units, opt.Plan, slow), e.Now)
+	// A worker (or a partition of its own) that drains significantly
+	// later than the group as a whole, or a stalled partition?
 	gHigh := gSlow.drain
 	if math.IsNaN(gHigh) {
 		gHigh = 0
 	}
-	hot, hotDrain := -1, 0.0
-	parts := partitionQueues(e, opt.Plan, fast)
-	for i, q := range parts {
-		if q.atLeast {
-			continue
-		}
-		// A partition that grows while the group drains is taken to share
-		// a worker whose capacity moves to it as the others drain; only a
-		// stalled one never drains.
-		d := run([]queue{q}, e.Now).drain
-		switch {
-		case q.stalled && !e.Stalled:
-			d = math.Inf(1) // the rest of the group goes on without it
-		case math.IsNaN(d) || math.IsInf(d, 1) || d <= max(1.1*gHigh, gHigh+2*opt.Interval):
-			continue
-		}
-		if hot < 0 || d > hotDrain || d == hotDrain && q.inflight+at(q.arrivals, e.Now) > parts[hot].inflight+at(parts[hot].arrivals, e.Now) {
-			hot, hotDrain = i, d
+	hot, hotDrain, hotLag := -1, 0.0, int64(0)
+	wus := workerUnits(e)
+	if len(wus) > 1 {
+		for i, q := range queues(e, wus, opt.Plan, fast) {
+			d := run([]queue{q}, e.Now).drain
+			switch {
+			case q.stalled && !e.Stalled:
+				d = math.Inf(1) // the rest of the group goes on without it
+			case q.atLeast || math.IsNaN(d) || d <= max(1.1*gHigh, gHigh+2*opt.Interval):
+				continue
+			}
+			if hot < 0 || d > hotDrain || d == hotDrain && wus[i].lag > hotLag {
+				hot, hotDrain, hotLag = i, d, wus[i].lag
+			}
 		}
 	}
 	if hot >= 0 {
-		build = partitionQueues
-		f.Model, f.HotPartition = "partitions", pname(liveKeys(e)[hot])
-		g = run(build(e, opt.Plan, base), e.Now)
-		gSlow = run(build(e, opt.Plan, slow), e.Now)
+		units = wus
+		f.Model, f.HotPartition = "workers", wus[hot].name
+		g = run(queues(e, units, opt.Plan, base), e.Now)
+		gSlow = run(queues(e, units, opt.Plan, slow), e.Now)
 	}
-	gFast := run(build(e, opt.Plan, fast), e.Now)
+	gFast := run(queues(e, units, opt.Plan, fast), e.Now)
 	banded := e.Input.banded() && (e.ProcessingAtLeast || e.Processing.banded())
 
 	f.DrainedIn, f.DrainedInLow, f.DrainedInHigh = g.drain, math.NaN(), math.NaN()
@@ -552,11 +591,11 @@ func PlanWorkers(e Estimate, f *Forecast, d float64, opt ForecastOptions) *Worke
 	if opt.Plan == nil {
 		opt.Plan = steady{}
 	}
-	build := groupQueues
-	if f.Model == "partitions" {
-		build = partitionQueues
+	units := []unit{groupUnit(e)}
+	if f.Model == "workers" {
+		units = workerUnits(e)
 	}
-	qs := build(e, opt.Plan, base)
+	qs := queues(e, units, opt.Plan, base)
 	mu := e.Processing.Value
 	wp := &WorkerPlan{DrainWithin: d, Members: e.Members, WorkersAtMost: e.ProcessingAtLeast}
 	if !(mu > 0) {

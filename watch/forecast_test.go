@@ -1,8 +1,11 @@
 package watch
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +27,7 @@ func TestForecast(t *testing.T) {
 	// Two partitions, 100/s each: t/0 drains 1,000 at 200/s (10 s), t/1
 	// 5,000 at 150/s (100 s). As one queue the group would drain 6,000 at
 	// 350/s in 40 s; its drain is t/1's.
-	hot := history(10, linear(1900, 100, 0, 200), linear(5450, 100, 0, 150))
+	hot := assign(history(10, linear(1900, 100, 0, 200), linear(5450, 100, 0, 150)), "m0", "m1")
 	sc, err := scenario.Parse("plan.yaml", []byte(`topics: {t: {partitions: 1}}
 producers:
   p: {topic: t, phases: [{duration: 10s, rate: 0}, {duration: 20s, rate: 100}]}
@@ -58,20 +61,25 @@ groups:
 			timeLag: []float64{9.5 + 150, 9.5 + 450, 9.5 + 1800},
 		},
 		{
-			name: "hot partition", hist: hot, model: "partitions",
+			name: "hot partition", hist: hot, model: "workers",
 			drainedIn: 100, growth: -150, backlog: []float64{0, 0, 0}, timeLag: []float64{0, 0, 0},
 		},
 		{
 			// t/1 stops committing: it never drains, whatever t/0 does.
-			name: "stalled partition", hist: history(10, linear(1900, 100, 0, 200), linear(1000, 100, 500, 0)), model: "partitions",
+			name: "stalled partition", hist: assign(history(10, linear(1900, 100, 0, 200), linear(1000, 100, 500, 0)), "m0", "m0"), model: "workers",
 			drainedIn: math.Inf(1), growth: 0, backlog: []float64{1400 + 30000, 1400 + 90000, 1400 + 360000},
 		},
 		{
-			// t/0 (no input) drains 5,000 at 400/s while t/1 grows at 10/s:
-			// its worker's capacity is taken to move to it, so the group,
-			// 7,090 at 690 − 300 = 390/s, drains in 18.18 s.
-			name: "growing partition in a draining group", hist: history(10, linear(8600, 0, 0, 400), linear(2000, 300, 0, 290)), model: "group",
+			// t/0 (no input) drains 5,000 at 400/s while t/1 grows at 10/s,
+			// both on one worker: its capacity moves to t/1 as t/0 drains, so
+			// the group, 7,090 at 690 − 300 = 390/s, drains in 18.18 s.
+			name: "growing partition beside a draining one", hist: assign(history(10, linear(8600, 0, 0, 400), linear(2000, 300, 0, 290)), "m0", "m0"), model: "group",
 			drainedIn: 7090.0 / 390, growth: -390, backlog: []float64{0, 0, 0},
+		},
+		{
+			// The same on two workers: t/1's never drains.
+			name: "growing worker beside a draining one", hist: assign(history(10, linear(8600, 0, 0, 400), linear(2000, 300, 0, 290)), "m0", "m1"), model: "workers",
+			drainedIn: math.Inf(1), growth: -390, backlog: []float64{2090 + 3000, 2090 + 9000, 2090 + 36000},
 		},
 		{
 			// 100/s for 20 s more, then nothing: 4,200 left at 20 s,
@@ -148,7 +156,7 @@ func TestEstimatePartitionJoins(t *testing.T) {
 
 // TestForecastHotPartitionNamed checks which partition is named hot.
 func TestForecastHotPartitionNamed(t *testing.T) {
-	e := EstimateGroup(history(10, linear(5450, 100, 0, 150), linear(1900, 100, 0, 200)), origin, Options{})
+	e := EstimateGroup(assign(history(10, linear(5450, 100, 0, 150), linear(1900, 100, 0, 200)), "m0", "m1"), origin, Options{})
 	f := ForecastGroup(e, ForecastOptions{Interval: 1})
 	if f.HotPartition != "t/0" || !near(f.DrainedIn, 100, 1e-6) {
 		t.Errorf("hot partition %q drained in %v, want t/0 in 100", f.HotPartition, f.DrainedIn)
@@ -301,6 +309,44 @@ groups:
 		}
 		if got != c.want {
 			t.Errorf("%s: rate at 5 s = %v, want %v", c.topic, got, c.want)
+		}
+	}
+}
+
+// TestForecastNoisy forecasts many noisy draining groups, like a live one
+// (reads at jittered times, commits and ends a few offsets off, record
+// timestamps off by ±20%): a draining group always drains, within its
+// band, and the JSON never has a NaN.
+func TestForecastNoisy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 2000 {
+		var h []GroupSample
+		b0 := 6000 + rng.Float64()*3000
+		for k := range 10 {
+			at := origin.Add(time.Duration(float64(k)*0.2e9 + rng.Float64()*2e7))
+			ct := at.Add(-time.Duration(rng.Float64() * 3e6))
+			g := GroupSample{Group: "g", Members: 1, CommittedAt: ct, EndAt: at}
+			for p := range 3 {
+				e := int64(20000 + b0/3 + 2000.0/3*at.Sub(origin).Seconds() + rng.Float64()*5)
+				c := int64(20000 + 2500.0/3*ct.Sub(origin).Seconds() + rng.Float64()*10)
+				ps := PartitionSample{Topic: "orders", Partition: int32(p), End: e, Committed: c, Member: "m"}
+				ps.RecordTime = at.Add(-time.Duration(float64(e-c) / (2000.0 / 3) * 1e9 * (0.8 + 0.4*rng.Float64())))
+				g.Partitions = append(g.Partitions, ps)
+			}
+			h = append(h, g)
+		}
+		e := EstimateGroup(h, origin, Options{})
+		f := ForecastGroup(e, ForecastOptions{Interval: 0.2})
+		if e.State != Draining {
+			t.Fatalf("trial %d: %s, want draining (λ %v, μ %v)", trial, e.State, e.Input, e.Processing)
+		}
+		if want := float64(e.Lag) / (e.Processing.Value - e.Input.Value); !near(f.DrainedIn, want, 0.05) ||
+			!(f.DrainedInLow <= f.DrainedIn && f.DrainedIn <= f.DrainedInHigh) {
+			t.Fatalf("trial %d: drained in %v (%v–%v), want about %v", trial, f.DrainedIn, f.DrainedInLow, f.DrainedInHigh, want)
+		}
+		b, err := json.Marshal(NewGroupReport(e, f, PlanWorkers(e, f, 10, ForecastOptions{})))
+		if err != nil || strings.Contains(string(b), "NaN") {
+			t.Fatalf("trial %d: %v %s", trial, err, b)
 		}
 	}
 }

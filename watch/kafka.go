@@ -168,7 +168,15 @@ func (s *sampler) take(ctx context.Context) Sample {
 			continue // a group with no commit: nothing to watch yet
 		}
 		if ok {
-			d.AssignedPartitions().Each(func(t string, p int32) { add(t, p) })
+			for _, m := range d.Members {
+				if c, isConsumer := m.Assigned.AsConsumer(); isConsumer {
+					for _, t := range c.Topics {
+						for _, p := range t.Partitions {
+							add(t.Topic, p).Member = m.MemberID
+						}
+					}
+				}
+			}
 		}
 		for _, ps := range parts {
 			gs.Partitions = append(gs.Partitions, *ps)

@@ -45,6 +45,9 @@ type PartitionSample struct {
 	// Committed is the group's committed offset (the next offset to
 	// process); -1 when the group has committed none here.
 	Committed int64
+	// Member is the ID of the group member the partition is assigned to;
+	// "" when none is.
+	Member string
 	// RecordTime is the timestamp of the record at Committed (the oldest
 	// the group has not processed), the zero time when it was not read or
 	// is of no use (no lag, a fetch that timed out, a record without a
