@@ -241,6 +241,9 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 		e.Notes = append(e.Notes, "no log end offset for "+list(gone)+" (topic deleted?)")
 	}
 	if len(live) == 0 {
+		if last.State == "Dead" && len(last.Partitions) == 0 {
+			e.Notes = append(e.Notes, "no such group (or it expired)")
+		}
 		e.State = NoCommits
 		if len(gone) > 0 {
 			e.State = NoTopic

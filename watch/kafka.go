@@ -2,12 +2,14 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -135,6 +137,9 @@ func (s *sampler) take(ctx context.Context) Sample {
 		}
 		f := fetched[g]
 		switch {
+		case errors.Is(f.Err, kerr.GroupIDNotFound):
+			// No such group (Kafka answers with no offsets, some brokers
+			// with this): nothing committed.
 		case f.Err != nil:
 			gs.Err = fmt.Sprintf("fetch committed offsets: %v", f.Err)
 		case endsErr != nil && len(ends) == 0 && len(topics) > 0:

@@ -45,11 +45,22 @@ func NewOutDir(dir string) (*OutDir, error) {
 }
 
 // Observe appends a report to samples.jsonl (flushed at once, so an
-// interrupted watch keeps every line).
+// interrupted watch keeps every line). The page is rendered from the
+// reports as stored, read back, so that it is the same page RenderHTML
+// makes of samples.jsonl later.
 func (o *OutDir) Observe(r Report) {
-	o.reports = append(o.reports, r)
+	b, err := json.Marshal(r)
+	if err == nil {
+		var stored Report
+		if err = json.Unmarshal(b, &stored); err == nil {
+			o.reports = append(o.reports, stored)
+		}
+	}
 	if o.err == nil {
-		o.err = WriteJSON(o.w, r)
+		o.err = err
+	}
+	if o.err == nil {
+		_, o.err = o.w.Write(append(b, '\n'))
 	}
 	if o.err == nil {
 		o.err = o.w.Flush()
