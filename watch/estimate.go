@@ -115,7 +115,9 @@ type Options struct {
 	// over. The default is 10.
 	Window int
 	// StallSamples is the number of consecutive samples with no commit,
-	// while lagging, that make a group stalled. The default is 3.
+	// while lagging, that make a group, a member or a partition held by no
+	// member stalled. The default is 3. A partition held by a member is
+	// stalled when its member is (the member may be serving the others).
 	StallSamples int
 }
 
@@ -308,7 +310,14 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 			sumE[k] += es[k]
 		}
 		pfirst[key] = first
-		st := rates(tC[first:], tE[first:], cs[first:], es[first:], opt)
+		// A partition held by a member may wait many samples while the
+		// member serves the others (a consumer that falls behind serves
+		// partition by partition): it is stalled when its member is.
+		popt := opt
+		if pe.Member != "" {
+			popt.StallSamples = math.MaxInt
+		}
+		st := rates(tC[first:], tE[first:], cs[first:], es[first:], popt)
 		pe.Input, pe.Processing, pe.ProcessingAtLeast, pe.Stalled = st.input, st.processing, st.atLeast, st.stalled
 		pe.Lag, _ = pe.lag()
 		pe.Rewind = e.Rewind && lo > 0 && isRewind(hist[lo-1], hist[lo], []pkey{key})
@@ -335,13 +344,12 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 	}
 	e.arrivals = sumArrivals(parts)
 
-	// Per member: the sums over the partitions it holds and that are not
-	// stalled (a stalled one is a queue of its own in the forecast).
+	// Per member: the sums over the partitions it holds.
 	held := map[string][]pkey{}
 	var ids []string
 	for _, key := range live {
 		p := &e.Partitions[idx[key]]
-		if p.Member == "" || p.Stalled && !e.Stalled {
+		if p.Member == "" {
 			continue
 		}
 		if _, ok := held[p.Member]; !ok {
@@ -370,14 +378,21 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 		m.Input, m.Processing, m.ProcessingAtLeast, m.Stalled = st.input, st.processing, st.atLeast, st.stalled
 		m.State = state(st, m.Lag, n-from)
 		m.arrivals = sumArrivals(arr)
+		if m.Stalled {
+			for _, key := range m.keys {
+				if p := &e.Partitions[idx[key]]; p.Lag > 0 {
+					p.Stalled, p.State = true, Stalled
+				}
+			}
+		}
 		e.MemberEstimates = append(e.MemberEstimates, m)
 	}
 	return e
 }
 
 // MemberEstimate is the estimator's view of one member of the group: the
-// sums over the partitions it holds (but a stalled one), since its
-// capacity moves between them.
+// sums over the partitions it holds, since its capacity moves between
+// them.
 type MemberEstimate struct {
 	Member            string
 	Partitions        []string

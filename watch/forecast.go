@@ -308,7 +308,7 @@ func groupUnit(e Estimate) unit {
 
 // workerUnits are the group's members, each pooling the partitions it
 // holds (its capacity moves between them), and a unit of its own for each
-// live partition held by nobody or stalled while the group is not.
+// live partition held by nobody.
 func workerUnits(e Estimate) []unit {
 	var us []unit
 	hottest := func(keys []pkey) string {
@@ -327,7 +327,7 @@ func workerUnits(e Estimate) []unit {
 			state: m.State, stalled: m.Stalled, lag: m.Lag, timeLag: m.TimeLag, arrivals: m.arrivals})
 	}
 	for _, p := range e.Partitions {
-		if !p.live || p.Member != "" && !(p.Stalled && !e.Stalled) {
+		if !p.live || p.Member != "" {
 			continue
 		}
 		us = append(us, unit{name: pname(p.key()), keys: []pkey{p.key()}, proc: p.Processing, atLeast: p.ProcessingAtLeast,

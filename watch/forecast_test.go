@@ -65,9 +65,16 @@ groups:
 			drainedIn: 100, growth: -150, backlog: []float64{0, 0, 0}, timeLag: []float64{0, 0, 0},
 		},
 		{
-			// t/1 stops committing: it never drains, whatever t/0 does.
-			name: "stalled partition", hist: assign(history(10, linear(1900, 100, 0, 200), linear(1000, 100, 500, 0)), "m0", "m0"), model: "workers",
+			// t/1's worker stops committing: it never drains, whatever t/0
+			// does.
+			name: "stalled worker", hist: assign(history(10, linear(1900, 100, 0, 200), linear(1000, 100, 500, 0)), "m0", "m1"), model: "workers",
 			drainedIn: math.Inf(1), growth: 0, backlog: []float64{1400 + 30000, 1400 + 90000, 1400 + 360000},
+		},
+		{
+			// The same partitions on one worker that commits 200/s: t/1 waits
+			// while t/0 is served, and the worker keeps up with both.
+			name: "partition waiting on its worker", hist: assign(history(10, linear(1900, 100, 0, 200), linear(1000, 100, 500, 0)), "m0", "m0"), model: "group",
+			drainedIn: math.Inf(1), growth: 0, backlog: []float64{2400, 2400, 2400},
 		},
 		{
 			// t/0 (no input) drains 5,000 at 400/s while t/1 grows at 10/s,

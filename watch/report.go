@@ -110,6 +110,8 @@ type PartitionReport struct {
 	Partition int32  `json:"partition"`
 	End       int64  `json:"end"`
 	Committed int64  `json:"committed"`
+	// Member is the member holding the partition, "" for none.
+	Member string `json:"member,omitempty"`
 	// RecordTimeMs is the timestamp of the record at the committed offset,
 	// Unix milliseconds; absent when not read.
 	RecordTimeMs  int64  `json:"record_time_ms,omitempty"`
@@ -143,7 +145,7 @@ func NewGroupReport(e Estimate, f *Forecast, wp *WorkerPlan) GroupReport {
 		r.ProcHigh = Num(math.Inf(1)) // no upper end: null
 	}
 	for _, p := range e.Partitions {
-		pr := PartitionReport{Topic: p.Topic, Partition: p.Partition, End: p.End, Committed: p.Committed,
+		pr := PartitionReport{Topic: p.Topic, Partition: p.Partition, End: p.End, Committed: p.Committed, Member: p.Member,
 			Lag: p.Lag, TimeLag: Num(p.TimeLag), TimeLagSource: p.TimeLagSource,
 			InputRate: Num(p.Input.Value), ProcRate: Num(p.Processing.Value), ProcAtLeast: p.ProcessingAtLeast, State: p.State}
 		if !p.RecordTime.IsZero() {
