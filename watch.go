@@ -61,9 +61,9 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics while watching, e.g. :9464")
 	fs.StringVar(&o.out, "out", "", "write samples.jsonl and report.html into this folder")
 	fs.StringVar(&o.scenario, "scenario", "", "forecast with the future input of this scenario (preset or file): its producers feed the topics named like its own")
-	fs.DurationVar(&o.scenarioAt, "scenario-at", 0, "with --scenario: the scenario time that is now")
+	fs.DurationVar(&o.scenarioAt, "scenario-at", 0, "with --scenario: the scenario time when the watch starts (negative: the scenario starts that much later)")
 	fs.Float64Var(&o.speedup, "speedup", 1, "with --scenario: the scenario is played this many times faster (as run --speedup)")
-	fs.Var(&o.ratePlan, "rate-plan", "forecast with this future input: after DUR the group's input becomes RATE (events/s, or xF times the measured), e.g. 10m:250,5m:100")
+	fs.Var(&o.ratePlan, "rate-plan", "forecast with this future input, from the start of the watch: after DUR the group's input becomes RATE (events/s, or xF times the measured) until the next step, e.g. 10m:250,5m:100")
 	fs.BoolVar(&o.plan, "plan", false, "say the capacity and workers that drain each group within --drain-within")
 	fs.DurationVar(&o.drainWithin, "drain-within", 0, "with --plan: the drain target, e.g. 10m")
 	if err := parseFlags(fs, args); err != nil {
@@ -92,8 +92,8 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.scenario == "" && (fs.Changed("scenario-at") || fs.Changed("speedup")) {
 		return usagef("--scenario-at and --speedup go with --scenario")
 	}
-	if !(o.speedup > 0) || o.scenarioAt < 0 {
-		return usagef("--speedup must be > 0 and --scenario-at ≥ 0, got %v and %v", o.speedup, o.scenarioAt)
+	if !(o.speedup > 0) {
+		return usagef("--speedup: must be > 0, got %v", o.speedup)
 	}
 	if o.plan != (o.drainWithin > 0) {
 		return usagef("--plan needs --drain-within DUR (> 0), and --drain-within needs --plan")

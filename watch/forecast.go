@@ -60,6 +60,9 @@ type Point struct{ T, Backlog float64 }
 type ForecastOptions struct {
 	// Plan is the future input. The default is the measured rate for ever.
 	Plan InputPlan
+	// PlanStart is when the plan starts, in the estimate's seconds (the
+	// start of the watch). The default is 0.
+	PlanStart float64
 	// Interval is the sampling interval, seconds: a partition is hot when
 	// it drains later than the group by more than twice it (and more than
 	// the group's band). The default is 5.
@@ -338,11 +341,11 @@ func workerUnits(e Estimate) []unit {
 
 // queues builds the model's queues of the units at one end of the bands:
 // the group's input rate λ at that end, shared over the units as measured.
-func queues(e Estimate, us []unit, plan InputPlan, v variant) []queue {
+func queues(e Estimate, us []unit, plan InputPlan, at float64, v variant) []queue {
 	lam := v.input(e.Input)
 	qs := make([]queue, 0, len(us))
 	for _, u := range us {
-		q := queue{inputs: topicInputs(e, plan, lam, u.keys), stalled: u.stalled}
+		q := queue{inputs: topicInputs(e, plan, at, lam, u.keys), stalled: u.stalled}
 		now := 0.0 // the planned input now
 		for _, in := range q.inputs {
 			now += in.Rate(0)
@@ -366,7 +369,7 @@ func queues(e Estimate, us []unit, plan InputPlan, v variant) []queue {
 // topicInputs returns the planned input of the partitions keys (nil: the
 // whole group), with the group's input rate taken as lam: each topic's
 // share of it as measured, each partition its share of its topic's.
-func topicInputs(e Estimate, plan InputPlan, lam float64, keys []pkey) []rate.Schedule {
+func topicInputs(e Estimate, plan InputPlan, at, lam float64, keys []pkey) []rate.Schedule {
 	topicRate := map[string]float64{}
 	topicParts := map[string]int{}
 	var topics []string
@@ -409,7 +412,7 @@ func topicInputs(e Estimate, plan InputPlan, lam float64, keys []pkey) []rate.Sc
 		if group > 0 {
 			share = topicRate[t] / group
 		}
-		ins := plan.Input(t, max(0, lam)*share, max(0, lam), len(topics))
+		ins := plan.Input(t, max(0, lam)*share, max(0, lam), len(topics), at)
 		for i := range ins {
 			if f != 1 {
 				ins[i] = ins[i].Scaled(f)
@@ -453,10 +456,11 @@ func ForecastGroup(e Estimate, opt ForecastOptions) *Forecast {
 	case Measuring, NoCommits, NoTopic, Unreadable:
 		return nil
 	}
+	since := max(0, e.Now-opt.PlanStart)
 	units := []unit{groupUnit(e)}
 	f := &Forecast{Model: "group"}
-	g := run(queues(e, units, opt.Plan, base), e.Now)
-	gSlow := run(queues(e, units, opt.Plan, slow), e.Now)
+	g := run(queues(e, units, opt.Plan, since, base), e.Now)
+	gSlow := run(queues(e, units, opt.Plan, since, slow), e.Now)
 	// A worker (or a partition of its own) that drains significantly
 	// later than the group as a whole, or a stalled partition?
 	gHigh := gSlow.drain
@@ -466,7 +470,7 @@ func ForecastGroup(e Estimate, opt ForecastOptions) *Forecast {
 	hot, hotDrain, hotLag := -1, 0.0, int64(0)
 	wus := workerUnits(e)
 	if len(wus) > 1 {
-		for i, q := range queues(e, wus, opt.Plan, fast) {
+		for i, q := range queues(e, wus, opt.Plan, since, fast) {
 			d := run([]queue{q}, e.Now).drain
 			switch {
 			case q.stalled && !e.Stalled:
@@ -482,10 +486,10 @@ func ForecastGroup(e Estimate, opt ForecastOptions) *Forecast {
 	if hot >= 0 {
 		units = wus
 		f.Model, f.HotPartition = "workers", wus[hot].name
-		g = run(queues(e, units, opt.Plan, base), e.Now)
-		gSlow = run(queues(e, units, opt.Plan, slow), e.Now)
+		g = run(queues(e, units, opt.Plan, since, base), e.Now)
+		gSlow = run(queues(e, units, opt.Plan, since, slow), e.Now)
 	}
-	gFast := run(queues(e, units, opt.Plan, fast), e.Now)
+	gFast := run(queues(e, units, opt.Plan, since, fast), e.Now)
 	banded := e.Input.banded() && (e.ProcessingAtLeast || e.Processing.banded())
 
 	f.DrainedIn, f.DrainedInLow, f.DrainedInHigh = g.drain, math.NaN(), math.NaN()
@@ -595,7 +599,7 @@ func PlanWorkers(e Estimate, f *Forecast, d float64, opt ForecastOptions) *Worke
 	if f.Model == "workers" {
 		units = workerUnits(e)
 	}
-	qs := queues(e, units, opt.Plan, base)
+	qs := queues(e, units, opt.Plan, max(0, e.Now-opt.PlanStart), base)
 	mu := e.Processing.Value
 	wp := &WorkerPlan{DrainWithin: d, Members: e.Members, WorkersAtMost: e.ProcessingAtLeast}
 	if !(mu > 0) {

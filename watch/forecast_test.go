@@ -116,7 +116,7 @@ groups:
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := EstimateGroup(tc.hist, origin, Options{})
-			f := ForecastGroup(e, ForecastOptions{Plan: tc.plan, Interval: 1})
+			f := ForecastGroup(e, ForecastOptions{Plan: tc.plan, PlanStart: e.Now, Interval: 1})
 			if f == nil {
 				t.Fatalf("no forecast; state %s", e.State)
 			}
@@ -261,7 +261,7 @@ func TestParseRatePlan(t *testing.T) {
 	}
 	// 200/s measured over two topics, 150 and 50: the plan's absolute
 	// rates are shared the same way.
-	s := p.Input("a", 150, 200, 2)[0]
+	s := p.Input("a", 150, 200, 2, 0)[0]
 	for _, c := range []struct{ t, want float64 }{{0, 150}, {599, 150}, {600, 187.5}, {899, 187.5}, {900, 225}, {929, 225}, {930, 0}, {1e6, 0}} {
 		if got := s.Rate(c.t); !near(got, c.want, 1e-9) {
 			t.Errorf("rate at %vs = %v, want %v", c.t, got, c.want)
@@ -286,7 +286,7 @@ func FuzzParseRatePlan(f *testing.F) {
 			}
 			return
 		}
-		in := p.Input("t", 10, 10, 1)[0]
+		in := p.Input("t", 10, 10, 1, 0)[0]
 		for _, x := range []float64{0, 1, 60, 3600, 1e9} {
 			if r := in.Rate(x); r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
 				t.Fatalf("%q: rate at %v = %v", s, x, r)
@@ -311,7 +311,7 @@ groups:
 		want  float64 // rate at 5 s
 	}{{"orders", 100}, {"bb-20250101T000000-orders", 100}, {"clicks", 0}, {"other", 42}, {"xorders", 42}} {
 		var got float64
-		for _, s := range p.Input(c.topic, 42, 42, 1) {
+		for _, s := range p.Input(c.topic, 42, 42, 1, 0) {
 			got += s.Rate(5)
 		}
 		if got != c.want {
@@ -355,5 +355,32 @@ func TestForecastNoisy(t *testing.T) {
 		if err != nil || strings.Contains(string(b), "NaN") {
 			t.Fatalf("trial %d: %v %s", trial, err, b)
 		}
+	}
+}
+
+// TestPlanAnchored checks that a plan runs from the start of the watch,
+// not from each forecast: 9 s in, 11 s of "0s:100,20s:0" are left.
+func TestPlanAnchored(t *testing.T) {
+	e := EstimateGroup(history(10, linear(10000, 100, 0, 300)), origin, Options{}) // 8,200 left at 9 s
+	f := ForecastGroup(e, ForecastOptions{Plan: mustPlan(t, "0s:100,20s:0"), Interval: 1})
+	if want := 11 + (8200-200*11)/300.0; !near(f.DrainedIn, want, 1e-6) {
+		t.Errorf("rate plan: drained in %v, want %v", f.DrainedIn, want)
+	}
+	// A scenario that starts 20 scenario seconds (10 s at ×2) after the
+	// watch: 1 s of silence left, then 200/s for 5 s, then silence again.
+	sc, err := scenario.Parse("late.yaml", []byte(`topics: {t: {partitions: 1}}
+producers:
+  p: {topic: t, phases: [{duration: 10s, rate: 100}]}
+groups:
+  g: {topics: [t], capacity: 300}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = ForecastGroup(e, ForecastOptions{Plan: ScenarioPlan{Scenario: sc, At: -20 * time.Second, Speedup: 2}, Interval: 1})
+	// 8,200 − 300 in the silent second, − 100·5 while it produces, then
+	// the rest at 300/s.
+	if want := 6 + (8200-300-100*5)/300.0; !near(f.DrainedIn, want, 1e-6) {
+		t.Errorf("late scenario: drained in %v, want %v", f.DrainedIn, want)
 	}
 }

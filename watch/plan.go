@@ -18,8 +18,9 @@ type InputPlan interface {
 	// Input returns the input of a topic from now (time 0) on: schedules
 	// whose rates add up to the topic's rate. measured is the topic's
 	// measured input rate, group the group's over all its topics, of
-	// which there are topics.
-	Input(topic string, measured, group float64, topics int) []rate.Schedule
+	// which there are topics; at is how long ago, in seconds, the plan
+	// started (the watch did).
+	Input(topic string, measured, group float64, topics int, at float64) []rate.Schedule
 	// String describes the plan in a few words.
 	String() string
 }
@@ -27,7 +28,7 @@ type InputPlan interface {
 // steady is the default plan: the measured rate for ever.
 type steady struct{}
 
-func (steady) Input(_ string, measured, _ float64, _ int) []rate.Schedule {
+func (steady) Input(_ string, measured, _ float64, _ int, _ float64) []rate.Schedule {
 	return []rate.Schedule{forever(measured)}
 }
 
@@ -39,8 +40,8 @@ func forever(r float64) rate.Schedule {
 
 // RatePlan is a plan of the group's future input as steps in time,
 // written "DUR:RATE,DUR:RATE,...": after DUR (counted from the step before,
-// the first from now, at the rate before it) the input becomes RATE, until
-// the next step; the last rate holds for ever. RATE is events per second
+// the first from the start of the watch, at the measured rate) the input
+// becomes RATE, until the next step; the last rate holds for ever. RATE is events per second
 // of the whole group, shared over its topics and partitions in the
 // proportions measured (evenly when nothing was measured), or xF, F times
 // the measured rate. So "10m:250,5m:100" is the measured rate for 10
@@ -101,7 +102,7 @@ func ParseRatePlan(s string) (RatePlan, error) {
 func (p RatePlan) String() string { return "rate plan " + p.text }
 
 // Input implements InputPlan.
-func (p RatePlan) Input(_ string, measured, group float64, topics int) []rate.Schedule {
+func (p RatePlan) Input(_ string, measured, group float64, topics int, at float64) []rate.Schedule {
 	share := 1 / float64(max(1, topics))
 	if group > 0 {
 		share = measured / group
@@ -121,18 +122,19 @@ func (p RatePlan) Input(_ string, measured, group float64, topics int) []rate.Sc
 		cur = val(st)
 	}
 	segs = append(segs, rate.Segment{Dur: math.Inf(1), From: cur, To: cur})
-	return []rate.Schedule{rate.New(segs...)}
+	return []rate.Schedule{tail(rate.New(segs...), at)}
 }
 
 // ScenarioPlan takes the future input from a scenario's producers: a
 // watched topic named like a scenario topic (the same name, or ending in
 // "-NAME", as a run's prefixed topics do) gets the scenario's producers of
-// that topic from scenario time At on, compressed Speedup times; other
-// topics keep their measured rate. After the scenario's last phase its
-// producers are silent.
+// that topic, compressed Speedup times, with scenario time At at the start
+// of the watch; other topics keep their measured rate. After the
+// scenario's last phase its producers are silent.
 type ScenarioPlan struct {
 	Scenario *scenario.Scenario
-	// At is the scenario time that is now. The default is 0.
+	// At is the scenario time at the start of the watch; a negative one
+	// starts the scenario that much later. The default is 0.
 	At time.Duration
 	// Speedup compresses the scenario like run --speedup. The default
 	// is 1.
@@ -165,7 +167,7 @@ func (p ScenarioPlan) topic(name string) (string, bool) {
 }
 
 // Input implements InputPlan.
-func (p ScenarioPlan) Input(topic string, measured, _ float64, _ int) []rate.Schedule {
+func (p ScenarioPlan) Input(topic string, measured, _ float64, _ int, at float64) []rate.Schedule {
 	t, ok := p.topic(topic)
 	if !ok {
 		return []rate.Schedule{forever(measured)}
@@ -176,7 +178,7 @@ func (p ScenarioPlan) Input(topic string, measured, _ float64, _ int) []rate.Sch
 		if pr.Topic != t {
 			continue
 		}
-		out = append(out, compress(tail(pr.Schedule(), p.At.Seconds()), p.speedup()))
+		out = append(out, compress(tail(pr.Schedule(), p.At.Seconds()+at*p.speedup()), p.speedup()))
 	}
 	if len(out) == 0 {
 		out = []rate.Schedule{{}} // a topic no producer writes: silent
@@ -184,9 +186,13 @@ func (p ScenarioPlan) Input(topic string, measured, _ float64, _ int) []rate.Sch
 	return out
 }
 
-// tail returns the schedule from time from on, shifted to start at 0.
+// tail returns the schedule from time from on, shifted to start at 0; a
+// negative from delays it.
 func tail(s rate.Schedule, from float64) rate.Schedule {
-	if from <= 0 {
+	if from < 0 {
+		return shift(s, -from)
+	}
+	if from == 0 {
 		return s
 	}
 	var segs []rate.Segment
