@@ -539,6 +539,9 @@ func path(o outlook, h float64) []Point {
 		if p.T0 > o.T {
 			ts = append(ts, p.T0)
 		}
+		if p.T1 < o.T+h {
+			ts = append(ts, p.T1) // the drain: the curve ends with its last piece
+		}
 		if p.C != 0 {
 			ts = append(ts, (max(p.T0, o.T)+min(p.T1, o.T+h))/2)
 		}

@@ -261,6 +261,7 @@ func chartPNG(reports []Report, group string) ([]byte, error) {
 		}
 	}
 	p.Legend.Top, p.Legend.Left = true, true
+	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{10}, niceTicks{6}
 	p.X.Min, p.X.Max = t0, xMax
 	p.Y.Min, p.Y.Max = 0, top*1.5
 	c := vgimg.NewWith(vgimg.UseWH(8*vg.Inch, 3.5*vg.Inch), vgimg.UseDPI(96))
@@ -270,4 +271,28 @@ func chartPNG(reports []Report, group string) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// niceTicks are about n labelled ticks, 1, 2, 2.5 or 5 times a power of
+// ten apart, labelled with thousands separators.
+type niceTicks struct{ n int }
+
+func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	raw := (hi - lo) / float64(t.n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	var ts []plot.Tick
+	for v := math.Ceil(lo/step-1e-9) * step; v <= hi+step*1e-9; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: fmtCount(v)})
+	}
+	return ts
 }
