@@ -291,7 +291,11 @@ func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	var ts []plot.Tick
-	for v := math.Ceil(lo/step-1e-9) * step; v <= hi+step*1e-9; v += step {
+	for i := math.Ceil(lo/step - 1e-9); i*step <= hi+step*1e-9; i++ {
+		v := i * step
+		if i == 0 {
+			v = 0 // not -0
+		}
 		ts = append(ts, plot.Tick{Value: v, Label: fmtCount(v)})
 	}
 	return ts
