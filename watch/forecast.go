@@ -495,8 +495,10 @@ func ForecastGroup(e Estimate, opt ForecastOptions) *Forecast {
 	f.DrainedIn, f.DrainedInLow, f.DrainedInHigh = g.drain, math.NaN(), math.NaN()
 	f.Growth, f.GrowthLow, f.GrowthHigh = g.growth, math.NaN(), math.NaN()
 	if banded {
-		f.DrainedInLow, f.DrainedInHigh = gFast.drain, gSlow.drain
-		f.GrowthLow, f.GrowthHigh = gFast.growth, gSlow.growth
+		// The band holds the estimate, also where the estimate is taken
+		// to hold still (a difference within the bands).
+		f.DrainedInLow, f.DrainedInHigh = minNaN(gFast.drain, g.drain), maxNaN(gSlow.drain, g.drain)
+		f.GrowthLow, f.GrowthHigh = min(gFast.growth, g.growth), max(gSlow.growth, g.growth)
 	}
 	f.UpperBound = g.upper
 	for _, h := range Horizons {
@@ -652,4 +654,29 @@ func PlanWorkers(e Estimate, f *Forecast, d float64, opt ForecastOptions) *Worke
 		wp.Note = "the group has no members to take a per-worker rate from"
 	}
 	return wp
+}
+
+// minNaN and maxNaN are min and max where NaN (no backlog) counts as 0.
+func minNaN(a, b float64) float64 {
+	if math.IsNaN(a) && math.IsNaN(b) {
+		return math.NaN()
+	}
+	if math.IsNaN(a) || math.IsNaN(b) {
+		return min(zeroNaN(a), zeroNaN(b))
+	}
+	return min(a, b)
+}
+
+func maxNaN(a, b float64) float64 {
+	if math.IsNaN(a) && math.IsNaN(b) {
+		return math.NaN()
+	}
+	return max(zeroNaN(a), zeroNaN(b))
+}
+
+func zeroNaN(x float64) float64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return x
 }

@@ -81,7 +81,7 @@ func tableLine(g GroupReport) string {
 	case OutcomeSteady:
 		out = "steady, never drains"
 	}
-	if f.Outcome != OutcomeKeepsUp && f.Outcome != OutcomeDrains || float64(f.BacklogIn5m) > 0 && f.Outcome != OutcomeDrains {
+	if f.Outcome == OutcomeGrows || f.Outcome == OutcomeSteady || f.Outcome == OutcomeKeepsUp && float64(f.BacklogIn5m) > float64(*g.Lag)+0.5 {
 		out += fmt.Sprintf("; in 5m %s (tlag %s)", fmtCount(float64(f.BacklogIn5m)), fmtDur(float64(f.TimeLagIn5m)))
 	}
 	if f.UpperBound {
@@ -100,7 +100,11 @@ func tableLine(g GroupReport) string {
 			if p.WorkersAtMost {
 				most = "at most "
 			}
-			s += fmt.Sprintf("; needs %s%d workers (%s/s) to drain within %s", most, *p.Workers, fmtCount(float64(p.Capacity)), fmtDur(float64(p.DrainWithin)))
+			workers := "workers"
+			if *p.Workers == 1 {
+				workers = "worker"
+			}
+			s += fmt.Sprintf("; needs %s%d %s (%s/s) to drain within %s", most, *p.Workers, workers, fmtCount(float64(p.Capacity)), fmtDur(float64(p.DrainWithin)))
 		default:
 			s += fmt.Sprintf("; needs %s/s to drain within %s", fmtCount(float64(p.Capacity)), fmtDur(float64(p.DrainWithin)))
 		}
