@@ -210,7 +210,9 @@ type point struct{ t, n float64 }
 // samples, when it has at least 3; otherwise μ is reported as at least λ.
 // The window starts after the last sample that cannot be compared: a
 // committed offset that moved back (a rewind), a log end offset that
-// moved back (a recreated topic), a partition that came or went.
+// moved back (a recreated topic), or a sample none of the partitions is
+// read in. A partition the group starts committing on joins the sums as
+// if its offsets had held at its first reading.
 func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 	opt = opt.withDefaults()
 	last := hist[len(hist)-1]

@@ -28,9 +28,11 @@ const (
 // Forecast is the fluid model's answer for one group, from its measured
 // backlog, time lag and rates. Times are seconds from the sample.
 type Forecast struct {
-	// Model is "group" (one queue for the whole group) or "partitions"
-	// (a queue per partition, summed) when a partition drains
-	// significantly later than the group as a whole: HotPartition.
+	// Model is "group" (one queue for the whole group) or "workers" (a
+	// queue per member, pooling the partitions it holds, and per
+	// partition held by none, summed) when one of those drains
+	// significantly later than the group as a whole; HotPartition is its
+	// partition with the largest lag.
 	Model        string
 	HotPartition string
 	Outcome      string
@@ -441,10 +443,12 @@ func scale(qs []queue, f float64) []queue {
 // processing rate the measured μ. A group keeping up is modelled with μ =
 // λ and its lag held as work in flight.
 //
-// The group is one queue unless a partition, modelled alone, drains
-// later than the group by more than the band (and two intervals): then
-// every partition is a queue and the group's backlog is their sum, so its
-// drain is the last partition's.
+// The group is one queue unless a member (the partitions it holds: its
+// capacity moves between them as they drain), or a partition held by no
+// member, modelled alone, drains later than the group by more than the
+// band and two intervals, or never while the group does: then each is a
+// queue and the group's backlog is their sum, so its drain is the last
+// one's — a hot partition's worker drains last.
 func ForecastGroup(e Estimate, opt ForecastOptions) *Forecast {
 	if opt.Plan == nil {
 		opt.Plan = steady{}

@@ -47,13 +47,17 @@
 // The band of each figure is the model run at the ends of the bands: λ −
 // 2SE with μ + 2SE, and λ + 2SE with μ − 2SE.
 //
-// A group is one queue (the sums), unless one partition, modelled alone,
+// A group is one queue (the sums), unless one member, modelled alone,
 // drains later than the whole group by more than the band and two
-// intervals: a hot partition. Then each partition is a queue with its own
-// λ_p and μ_p, the group's backlog is their sum and its drain the last
-// partition's. A group or partition that keeps up is modelled with μ = λ
-// and its lag held as work in flight; if a plan's input exceeds that λ
-// the forecast is an upper bound.
+// intervals (a hot partition's worker). Then each member is a queue with
+// its own λ_w and μ_w, summed over the partitions it holds (a worker's
+// capacity moves between its partitions as they drain; one partition of
+// a busy member going without a commit for a while is the member serving
+// the others, not a stall), a partition held by no member is a queue of
+// its own, the group's backlog is their sum and its drain the last one's.
+// A group or member that keeps up is modelled with μ = λ and its lag held
+// as work in flight; if a plan's input exceeds that λ the forecast is an
+// upper bound.
 //
 // Workers needed to drain within D: the least factor f on μ for which
 // every busy stretch of the forecast ends within D (by bisection; the
