@@ -17,6 +17,7 @@ import (
 // watchOptions are watch's flags.
 type watchOptions struct {
 	brokers     []string
+	conn        connOptions
 	groups      []string
 	interval    time.Duration
 	window      int
@@ -53,6 +54,7 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var o watchOptions
 	fs := newFlags("watch", "[flags]", stderr)
 	fs.StringSliceVar(&o.brokers, "brokers", []string{"localhost:9092"}, "seed brokers host[:port],... (a host without a port means :9092)")
+	o.conn.registerSecurity(fs)
 	fs.StringSliceVar(&o.groups, "group", nil, "a group to watch; repeat or comma-separate (default: every group with a committed offset)")
 	fs.DurationVar(&o.interval, "interval", 5*time.Second, "time between samples")
 	fs.IntVar(&o.window, "window", 10, "samples the rates are fitted over")
@@ -98,12 +100,17 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.plan != (o.drainWithin > 0) {
 		return usagef("--plan needs --drain-within DUR (> 0), and --drain-within needs --plan")
 	}
+	sec, err := o.conn.security()
+	if err != nil {
+		return err
+	}
 	cfg := watch.Config{
-		Brokers:  o.brokers,
-		Groups:   o.groups,
-		Interval: o.interval,
-		For:      o.forDur,
-		Estimate: watch.Options{Window: o.window},
+		Brokers:    o.brokers,
+		ClientOpts: sec.Opts(),
+		Groups:     o.groups,
+		Interval:   o.interval,
+		For:        o.forDur,
+		Estimate:   watch.Options{Window: o.window},
 	}
 	if o.plan {
 		cfg.DrainWithin = o.drainWithin
@@ -171,7 +178,7 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			cancel() // stdout is gone (a closed pipe): stop
 		}
 	}
-	err := watch.Run(ctx, cfg)
+	err = watch.Run(ctx, cfg)
 	if out != nil {
 		if cerr := out.Close(); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("--out: %w", cerr))
