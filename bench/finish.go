@@ -152,6 +152,13 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 		p := s.Producers[name]
 		p.Acked, p.Failed = pstats[i].Acked.Load(), pstats[i].Failed.Load()
 		p.Resent = pstats[i].ResentAcked.Load()
+		sl := pstats[i].Slip()
+		p.Harness = &results.ProducerHarness{SlipP99S: predict.Round(sl.P99, 3), SlipMaxS: predict.Round(sl.Max, 3), SlipMaxAt: predict.Round(sl.MaxAt, 1), LateEvents: sl.Late}
+		if sl.Late > 0 {
+			p.Harness.LateFromS, p.Harness.LateToS = predict.Round(sl.LateFrom, 1), predict.Round(sl.LateTo, 1)
+			s.Notes = append(s.Notes, fmt.Sprintf("harness: producer %s fell %.1f s behind schedule (at t=%.0f s); %d events sent more than %g s late, intended t=%.0f–%.0f s: figures after that are not the scenario as written",
+				name, sl.Max, sl.MaxAt, sl.Late, producer.LateAfter, sl.LateFrom, sl.LateTo))
+		}
 		s.Producers[name] = p
 		resentByTopic[r.Scenario.Producers[name].Topic] += p.Resent
 	}

@@ -254,3 +254,19 @@ func BenchmarkPace(b *testing.B) {
 		}
 	})
 }
+
+func TestRecordSlip(t *testing.T) {
+	var st Stats
+	for i := range 100 {
+		st.recordSlip(float64(i), float64(i)+0.001) // on time
+	}
+	st.recordSlip(50, 53) // a 3 s stall
+	st.recordSlip(51, 52.5)
+	got := st.Slip()
+	if got.Late != 2 || got.Max < 2.99 || got.MaxAt != 50 || got.LateFrom != 50 || got.LateTo != 51 {
+		t.Errorf("slip %+v; want 2 late events, max 3 s at t=50, late from 50 to 51", got)
+	}
+	if got.P99 > 1.6 {
+		t.Errorf("p99 %v, want the on-time sends' (well under the stall)", got.P99)
+	}
+}

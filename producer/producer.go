@@ -67,6 +67,63 @@ type Stats struct {
 	errMu    sync.Mutex
 	firstErr error
 	publish  *hdrhistogram.Histogram // intended send → ack, scenario µs
+
+	// Late counts the events sent more than LateAfter behind their
+	// intended time: the harness's own slip, not the broker's.
+	Late     atomic.Int64
+	slipMu   sync.Mutex
+	slip     *hdrhistogram.Histogram // actual − intended send, scenario µs
+	worst    float64                 // the largest slip, scenario seconds
+	worstAt  float64                 // its intended scenario time
+	lateFrom float64                 // first late event's intended time (−1: none)
+	lateTo   float64                 // last late event's intended time
+}
+
+// LateAfter is how far behind its intended time, in scenario seconds, an
+// event must be sent to count as late: one sampling tick.
+const LateAfter = 1.0
+
+// recordSlip records that the event due at scenario time due was sent at
+// scenario time at.
+func (s *Stats) recordSlip(due, at float64) {
+	d := max(at-due, 0)
+	s.slipMu.Lock()
+	if s.slip == nil {
+		s.slip = hdrhistogram.New(1, 7*24*3600*1_000_000, 3)
+		s.lateFrom = -1
+	}
+	_ = s.slip.RecordValue(max(int64(d*1e6), 1))
+	if d > s.worst {
+		s.worst, s.worstAt = d, due
+	}
+	if d > LateAfter {
+		s.Late.Add(1)
+		if s.lateFrom < 0 {
+			s.lateFrom = due
+		}
+		s.lateTo = due
+	}
+	s.slipMu.Unlock()
+}
+
+// Slip is how far a producer's sends fell behind their schedule, scenario
+// seconds: the 99th percentile and the largest (with when), and the span of
+// intended times of the events sent more than LateAfter late.
+type Slip struct {
+	P99, Max, MaxAt  float64
+	Late             int64
+	LateFrom, LateTo float64
+}
+
+// Slip returns the producer's schedule slip so far.
+func (s *Stats) Slip() Slip {
+	s.slipMu.Lock()
+	defer s.slipMu.Unlock()
+	if s.slip == nil {
+		return Slip{}
+	}
+	return Slip{P99: float64(s.slip.ValueAtQuantile(99)) / 1e6, Max: s.worst, MaxAt: s.worstAt,
+		Late: s.Late.Load(), LateFrom: s.lateFrom, LateTo: s.lateTo}
 }
 
 // ackedIDs returns the set of acknowledged sequence numbers.
@@ -255,6 +312,7 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 			break
 		}
 		due, _ := cfg.Pacer.Due(sent)
+		st.recordSlip(due, time.Since(cfg.Start).Seconds()*cfg.Pacer.speedup())
 		m := event.Meta{
 			ProducerID: cfg.ID,
 			Seq:        sent,
