@@ -106,7 +106,7 @@ var deliveryKeys = []string{"delivered", "unique", "duplicates_delivered", "dupl
 // observed table, the latency and lag tables), not among delivery figures.
 var headlineKeys = map[string]bool{
 	"events": true, "peak_backlog": true, "peak_at_s": true, "growth_rate": true, "drained_at_s": true,
-	"latency_ms": true, "max_offset_lag": true, "max_time_lag_s": true,
+	"latency_ms": true, "max_offset_lag": true, "max_time_lag_s": true, "conditional": true,
 }
 
 // predictedAs names, for an observed delivery figure, the predicted

@@ -106,6 +106,17 @@ func Rows(s *results.Summary) [][]string {
 			o, _ := figureOf(gs.Observed.Figures, m)
 			rows = append(rows, []string{g, m, fmtNum(p), fmtNum(o), fmtErr(p, o), v})
 		}
+		if c := gs.Predicted.Conditional; c != nil {
+			for _, m := range metrics {
+				v, ok := gs.Verdicts["conditional."+m]
+				if !ok {
+					continue
+				}
+				p, _ := figureOf(*c, m)
+				o, _ := figureOf(gs.Observed.Figures, m)
+				rows = append(rows, []string{g, "conditional " + m, fmtNum(p), fmtNum(o), fmtErr(p, o), v})
+			}
+		}
 		if gs.Expected != nil {
 			e := gs.Expected
 			for _, m := range metrics {
