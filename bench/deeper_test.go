@@ -2,12 +2,8 @@ package bench
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/backlogbench/backlogbench/report"
-	"github.com/backlogbench/backlogbench/results"
 )
 
 // deeperMini plays 12 partitions on 5 workers (search: two workers hold 3
@@ -63,12 +59,6 @@ func TestRunDeeper(t *testing.T) {
 		if len(g.Assignment) == 0 {
 			t.Errorf("%s: no assignment recorded", name)
 		}
-		for m, v := range g.Verdicts {
-			if v != results.Pass {
-				var sb strings.Builder
-				report.RenderTable(&sb, &s)
-				t.Errorf("%s %s: %s\n%s", name, m, v, sb.String())
-			}
-		}
 	}
+	requirePass(t, s)
 }
