@@ -79,6 +79,10 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	return p
 }
 
+// NiceTicks returns a tick marker of about n labelled ticks (see
+// niceTicks), for charts outside this package.
+func NiceTicks(n int) plot.Ticker { return niceTicks{n} }
+
 // niceTicks are about n labelled ticks, 1, 2, 2.5 or 5 times a power of
 // ten apart, labelled with thousands separators.
 type niceTicks struct{ n int }

@@ -1,6 +1,8 @@
 package watch
 
 import (
+	"github.com/backlogbench/backlogbench/broker"
+
 	"context"
 	"errors"
 	"fmt"
@@ -33,21 +35,11 @@ type stampKey struct {
 // newSampler connects to the cluster, failing with ErrUnreachable when it
 // cannot be reached within about 8 seconds.
 func newSampler(ctx context.Context, cfg *Config) (*sampler, error) {
-	base := append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.DialTimeout(3 * time.Second)}, cfg.ClientOpts...)
-	cl, err := kgo.NewClient(base...)
+	conn, err := broker.Connect(ctx, cfg.Brokers, cfg.ClientOpts)
 	if err != nil {
-		return nil, fmt.Errorf("kafka client: %w", err)
+		return nil, err
 	}
-	pctx, cancel := context.WithTimeout(ctx, 8*time.Second)
-	err = cl.Ping(pctx)
-	cancel()
-	if err != nil {
-		cl.Close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("%w at %s: %v (is Kafka running there? `backlogbench broker` serves one on localhost:9092)", ErrUnreachable, joinBrokers(cfg.Brokers), err)
-	}
+	cl, base := conn.Client, conn.Opts
 	probe, err := kgo.NewClient(append(slices.Clone(base),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), // below the log start: the oldest record left
 		kgo.FetchMaxBytes(256<<10),
@@ -58,7 +50,7 @@ func newSampler(ctx context.Context, cfg *Config) (*sampler, error) {
 		cl.Close()
 		return nil, fmt.Errorf("kafka client: %w", err)
 	}
-	return &sampler{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), probe: probe, stamps: map[stampKey]time.Time{}}, nil
+	return &sampler{cfg: cfg, cl: cl, adm: conn.Admin, probe: probe, stamps: map[stampKey]time.Time{}}, nil
 }
 
 func (s *sampler) close() {

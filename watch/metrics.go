@@ -1,13 +1,10 @@
 package watch
 
 import (
-	"context"
-	"errors"
+	"github.com/backlogbench/backlogbench/metrics"
+
 	"math"
-	"net"
-	"net/http"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -130,12 +127,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // MetricsServer serves a collector's metrics at /metrics on its own
-// registry.
-type MetricsServer struct {
-	ln  net.Listener
-	srv *http.Server
-	err chan error
-}
+// registry (the run's metrics server, package metrics).
+type MetricsServer = metrics.Server
 
 // ServeMetrics listens on addr (":9464", "127.0.0.1:0") and serves c
 // until Close.
@@ -144,27 +137,5 @@ func ServeMetrics(addr string, c *Collector) (*MetricsServer, error) {
 	if err := reg.Register(c); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	s := &MetricsServer{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, err: make(chan error, 1)}
-	go func() { s.err <- s.srv.Serve(ln) }()
-	return s, nil
-}
-
-// Addr returns the address the server listens on.
-func (s *MetricsServer) Addr() net.Addr { return s.ln.Addr() }
-
-// Close stops the server, waiting up to 2 seconds for scrapes in flight.
-func (s *MetricsServer) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	if serr := <-s.err; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	return err
+	return metrics.Serve(addr, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 }

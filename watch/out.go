@@ -1,6 +1,8 @@
 package watch
 
 import (
+	"github.com/backlogbench/backlogbench/report"
+
 	"bufio"
 	"bytes"
 	"encoding/base64"
@@ -261,7 +263,7 @@ func chartPNG(reports []Report, group string) ([]byte, error) {
 		}
 	}
 	p.Legend.Top, p.Legend.Left = true, true
-	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{10}, niceTicks{6}
+	p.X.Tick.Marker, p.Y.Tick.Marker = report.NiceTicks(10), report.NiceTicks(6)
 	p.X.Min, p.X.Max = t0, xMax
 	p.Y.Min, p.Y.Max = 0, top*1.5
 	c := vgimg.NewWith(vgimg.UseWH(8*vg.Inch, 3.5*vg.Inch), vgimg.UseDPI(96))
@@ -271,32 +273,4 @@ func chartPNG(reports []Report, group string) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
-}
-
-// niceTicks are about n labelled ticks, 1, 2, 2.5 or 5 times a power of
-// ten apart, labelled with thousands separators.
-type niceTicks struct{ n int }
-
-func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(hi > lo) || math.IsInf(hi-lo, 0) {
-		return plot.DefaultTicks{}.Ticks(lo, hi)
-	}
-	raw := (hi - lo) / float64(t.n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := 10 * mag
-	for _, m := range []float64{1, 2, 2.5, 5} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
-	}
-	var ts []plot.Tick
-	for i := math.Ceil(lo/step - 1e-9); i*step <= hi+step*1e-9; i++ {
-		v := i * step
-		if i == 0 {
-			v = 0 // not -0
-		}
-		ts = append(ts, plot.Tick{Value: v, Label: fmtCount(v)})
-	}
-	return ts
 }

@@ -76,6 +76,8 @@
 package watch
 
 import (
+	"github.com/backlogbench/backlogbench/broker"
+
 	"context"
 	"errors"
 	"fmt"
@@ -88,7 +90,7 @@ import (
 )
 
 // ErrUnreachable is returned when the brokers cannot be reached.
-var ErrUnreachable = errors.New("cannot reach the Kafka brokers")
+var ErrUnreachable = broker.ErrUnreachable
 
 // Config is a validated watch configuration.
 type Config struct {
@@ -189,8 +191,6 @@ func normalizeBroker(b string) (string, error) {
 	}
 	return net.JoinHostPort(b, "9092"), nil
 }
-
-func joinBrokers(bs []string) string { return strings.Join(bs, ",") }
 
 // Run watches until cfg.For has passed or ctx is done, which both end it
 // without an error, handing every sample's report to cfg.OnReport. It
