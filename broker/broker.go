@@ -101,7 +101,13 @@ func (c *Conn) NewClient(extra ...kgo.Opt) (*kgo.Client, error) {
 func (c *Conn) MinSessionTimeout(ctx context.Context) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, PingTimeout)
 	defer cancel()
-	rcs, err := c.Admin.DescribeBrokerConfigs(ctx)
+	// Without broker ids DescribeConfigs answers only the cluster-wide
+	// dynamic values; a static server.properties setting needs the ids.
+	bs, err := c.Admin.ListBrokers(ctx)
+	if err != nil {
+		return 0, err
+	}
+	rcs, err := c.Admin.DescribeBrokerConfigs(ctx, bs.NodeIDs()...)
 	if err != nil {
 		return 0, err
 	}

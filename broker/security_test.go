@@ -179,3 +179,26 @@ func TestNormalizeSeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestMinSessionTimeout reads a broker's group.min.session.timeout.ms.
+// kfake reports Kafka's default (6s) whatever minimum it enforces, so this
+// checks the reading, not the figure; the real-Kafka suite checks it.
+func TestMinSessionTimeout(t *testing.T) {
+	e, err := StartEmbedded(EmbeddedConfig{MinSessionTimeout: 1500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	conn, err := Connect(context.Background(), e.Addrs(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	got, err := conn.MinSessionTimeout(context.Background())
+	if err != nil {
+		t.Skipf("the embedded broker does not report group.min.session.timeout.ms: %v", err)
+	}
+	if got <= 0 || got > time.Minute {
+		t.Errorf("min session timeout %v, want a positive duration", got)
+	}
+}
