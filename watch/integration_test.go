@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -197,19 +198,42 @@ func TestWatchLiveGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cluster.Close()
-	seeds := cluster.ListenAddrs()
+	testWatchLiveGroup(t, cluster.ListenAddrs(), "orders", "analytics", 300*time.Millisecond)
+}
+
+// TestWatchLiveGroupRealKafka is TestWatchLiveGroup on real Apache Kafka
+// (make kafka-up prints the address to set).
+func TestWatchLiveGroupRealKafka(t *testing.T) {
+	addr := os.Getenv("BACKLOGBENCH_KAFKA")
+	if addr == "" {
+		t.Skip("set BACKLOGBENCH_KAFKA=host:port (make kafka-up prints it) to run the real-Kafka tests")
+	}
+	id := fmt.Sprintf("bbwatch-%d", time.Now().UnixNano())
+	// A real broker's first acknowledgements come in a burst (the
+	// producer's first batches wait for metadata and the leader): judge
+	// growth from 1 s in.
+	testWatchLiveGroup(t, strings.Split(addr, ","), id+"-orders", id+"-analytics", time.Second)
+}
+
+func testWatchLiveGroup(t *testing.T, seeds []string, topic, group string, settle time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
-	const topic, group = "orders", "analytics"
 	admCl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admCl.Close()
-	if _, err := kadm.NewClient(admCl).CreateTopic(ctx, itParts, 1, nil, topic); err != nil {
-		t.Fatal(err)
+	adm := kadm.NewClient(admCl)
+	if r, err := adm.CreateTopic(ctx, itParts, -1, nil, topic); err != nil || r.Err != nil {
+		t.Fatal(err, r.Err)
 	}
+	defer func() {
+		dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer dcancel()
+		_, _ = adm.DeleteGroups(dctx, group)
+		_, _ = adm.DeleteTopics(dctx, topic)
+	}()
 
 	assigned := make(chan struct{})
 	var once sync.Once
@@ -291,7 +315,7 @@ func TestWatchLiveGroup(t *testing.T) {
 	if err := <-watchDone; err != nil {
 		t.Fatalf("watch: %v", err)
 	}
-	if !strings.Contains(body, `backlogbench_watch_lag_events{group="analytics"}`) {
+	if !strings.Contains(body, `backlogbench_watch_lag_events{group="`+group+`"}`) {
 		t.Errorf("metrics lack the lag gauge:\n%s", body)
 	}
 
@@ -321,7 +345,7 @@ func TestWatchLiveGroup(t *testing.T) {
 		dt := to.Sub(from).Seconds()
 		realGrowth := (prod.acked.at(to) - prod.acked.at(from) - cons.committed.at(to) + cons.committed.at(from)) / dt
 		switch {
-		case from.After(t0.Add(300*time.Millisecond)) && to.Before(slowEnd.Add(-100*time.Millisecond)):
+		case from.After(t0.Add(settle)) && to.Before(slowEnd.Add(-100*time.Millisecond)):
 			// Growing, with the whole window in the slow phase.
 			grew++
 			got := float64(g.Forecast.Growth)
