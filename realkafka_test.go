@@ -18,13 +18,15 @@ import (
 	"github.com/backlogbench/backlogbench/broker"
 )
 
-// realKafkaSeeds returns BACKLOGBENCH_KAFKA, or skips.
+// realKafkaSeeds returns BACKLOGBENCH_KAFKA, or skips; it holds the
+// real-Kafka lock until the test ends (realKafkaLock).
 func realKafkaSeeds(t *testing.T) string {
 	t.Helper()
 	v := os.Getenv("BACKLOGBENCH_KAFKA")
 	if v == "" {
 		t.Skip("set BACKLOGBENCH_KAFKA=host:port (make kafka-up prints it) to run the real-Kafka tests")
 	}
+	realKafkaLock(t)
 	return v
 }
 
