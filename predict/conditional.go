@@ -69,4 +69,3 @@ func Conditional(sc *scenario.Scenario, name string, assignment []map[string][]i
 	gp.MaxTimeLagS = gp.MaxTimeLag()
 	return gp
 }
-
