@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/backlogbench/backlogbench/internal/kafkatest"
+
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -27,6 +29,7 @@ func TestRealBrokerListeners(t *testing.T) {
 	if boot == "" {
 		t.Skip("BACKLOGBENCH_KAFKA is not set (make kafka-up prints it; .ci/run exports it)")
 	}
+	kafkatest.Lock(t)
 	user, pass := os.Getenv("BACKLOGBENCH_KAFKA_USER"), os.Getenv("BACKLOGBENCH_KAFKA_PASSWORD")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

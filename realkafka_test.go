@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/backlogbench/backlogbench/broker"
+	"github.com/backlogbench/backlogbench/internal/kafkatest"
 )
 
 // realKafkaSeeds returns BACKLOGBENCH_KAFKA, or skips; it holds the
@@ -26,7 +27,7 @@ func realKafkaSeeds(t *testing.T) string {
 	if v == "" {
 		t.Skip("set BACKLOGBENCH_KAFKA=host:port (make kafka-up prints it) to run the real-Kafka tests")
 	}
-	realKafkaLock(t)
+	kafkatest.Lock(t)
 	return v
 }
 

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/backlogbench/backlogbench/broker"
+	"github.com/backlogbench/backlogbench/internal/kafkatest"
 	"github.com/backlogbench/backlogbench/producer"
 	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
@@ -52,7 +53,7 @@ func realKafka(t *testing.T) []string {
 func startReal(t *testing.T) []string {
 	t.Helper()
 	seeds := realKafka(t)
-	realKafkaLock(t)
+	kafkatest.Lock(t)
 	return seeds
 }
 

@@ -1,12 +1,13 @@
 package watch
 
 import (
+	"github.com/backlogbench/backlogbench/internal/kafkatest"
+
 	"context"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -204,15 +205,13 @@ func TestWatchLiveGroup(t *testing.T) {
 // TestWatchLiveGroupRealKafka is TestWatchLiveGroup on real Apache Kafka
 // (make kafka-up prints the address to set).
 func TestWatchLiveGroupRealKafka(t *testing.T) {
-	addr := os.Getenv("BACKLOGBENCH_KAFKA")
-	if addr == "" {
-		t.Skip("set BACKLOGBENCH_KAFKA=host:port (make kafka-up prints it) to run the real-Kafka tests")
-	}
+	seeds := kafkatest.Seeds(t)
+	kafkatest.Lock(t)
 	id := fmt.Sprintf("bbwatch-%d", time.Now().UnixNano())
 	// A real broker's first acknowledgements come in a burst (the
 	// producer's first batches wait for metadata and the leader): judge
 	// growth from 1 s in.
-	testWatchLiveGroup(t, strings.Split(addr, ","), id+"-orders", id+"-analytics", time.Second)
+	testWatchLiveGroup(t, seeds, id+"-orders", id+"-analytics", time.Second)
 }
 
 func testWatchLiveGroup(t *testing.T, seeds []string, topic, group string, settle time.Duration) {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package bench
+package kafkatest
 
 import (
 	"os"
@@ -10,13 +10,9 @@ import (
 	"time"
 )
 
-// realKafkaLock holds a lock shared by every test binary of the module
-// (go test runs packages in parallel) while a test plays on the real
-// broker, so that the real-Kafka tests of bench and of the command line
-// never share the broker and the two cores: a run that measures backlogs
-// to a scenario-second at ×10 cannot have another one beside it. flock
-// releases it when the process dies.
-func realKafkaLock(t *testing.T) {
+// Lock holds, until the test ends, a lock shared by every test binary of
+// the module. flock releases it when the process dies.
+func Lock(t *testing.T) {
 	t.Helper()
 	path := filepath.Join(os.TempDir(), "backlogbench-realkafka.lock")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
