@@ -139,5 +139,8 @@ func (r *run) prepareTopics(ctx context.Context) error {
 	for id, name := range ids {
 		r.topicIDs[id] = name[len(r.cfg.Prefix):]
 	}
-	return err
+	if err != nil || r.embedded != nil {
+		return err
+	}
+	return r.conn.WaitTopicsReady(ctx, r.topics)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -84,4 +85,40 @@ func (c *Conn) Existing(ctx context.Context, names ...string) ([]string, error) 
 		}
 	}
 	return out, nil
+}
+
+// ReadyTimeout bounds WaitTopicsReady.
+const ReadyTimeout = 15 * time.Second
+
+// WaitTopicsReady waits until the leader of every partition of the topics
+// answers a ListOffsets request. Right after CreateTopics a real broker
+// answers some partitions with UNKNOWN_TOPIC_OR_PARTITION for a few
+// milliseconds; a consumer assigned such a partition then lists its offsets
+// again only a second later (franz-go), and the partition is not fetched
+// meanwhile.
+func (c *Conn) WaitTopicsReady(ctx context.Context, topics []string) error {
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
+	for {
+		offs, err := c.Admin.ListStartOffsets(ctx, topics...)
+		if err == nil {
+			var bad error
+			n := 0
+			offs.Each(func(o kadm.ListedOffset) {
+				n++
+				if o.Err != nil && bad == nil {
+					bad = fmt.Errorf("%s[%d]: %w", o.Topic, o.Partition, o.Err)
+				}
+			})
+			if bad == nil && n > 0 {
+				return nil
+			}
+			err = bad
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("topics not ready after %v: %v", ReadyTimeout, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
