@@ -16,9 +16,9 @@ help:
 build:
 	$(GO) build -o $(BIN) .
 
-## test: run every test with the race detector
+## test: run every test with the race detector, one package at a time (tests that measure backlogs to a scenario-second must not share the two cores with another package's)
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -p 1 ./...
 
 ## bench: run the seed's flash sale at ×$(SPEEDUP) on the embedded broker, checking every verdict
 bench: build
