@@ -29,6 +29,9 @@ type member struct {
 	th      Throttle
 	speedup float64
 	timer   *time.Timer
+	// onWait, when set, is told before the worker waits for capacity: for
+	// d, or for ever (d < 0).
+	onWait func(d time.Duration)
 }
 
 func newMember(cfg WorkerConfig, st *Stats) *member {
@@ -135,12 +138,18 @@ func (m *member) await(ctx context.Context) bool {
 	}
 	due, ok := m.th.Due()
 	if !ok {
+		if m.onWait != nil {
+			m.onWait(-1)
+		}
 		<-ctx.Done() // no capacity, ever: hold the records
 		return false
 	}
 	d := time.Until(m.cfg.Start().Add(time.Duration(due / m.speedup * 1e9)))
 	if d <= 20*time.Microsecond {
 		return true
+	}
+	if m.onWait != nil {
+		m.onWait(d)
 	}
 	m.timer.Reset(d)
 	select {

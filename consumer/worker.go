@@ -104,6 +104,14 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		}
 		marked, lastCommit = false, time.Now()
 	}
+	// A worker about to wait for capacity longer than the commit cadence
+	// (a slow phase, an outage of capacity 0) commits what it processed
+	// first, so its offset lag does not hold processed records.
+	m.onWait = func(d time.Duration) {
+		if d < 0 || d >= cfg.CommitEvery {
+			commit()
+		}
+	}
 	pctx, stop := m.watch(ctx)
 	defer stop()
 	// exit ends the worker after a crash (dead, uncommitted) or a leave
