@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/backlogbench/backlogbench/scenario"
 	"github.com/twmb/franz-go/pkg/kadm"
 )
 
@@ -30,19 +31,6 @@ func (a *assignment) set(w int, m map[string][]int32) {
 	a.workers[w], a.seen[w] = m, true
 }
 
-// count returns the number of partitions the workers hold.
-func (a *assignment) count() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	n := 0
-	for _, m := range a.workers {
-		for _, ps := range m {
-			n += len(ps)
-		}
-	}
-	return n
-}
-
 // snapshot returns the assignment by worker and logical topic name.
 func (a *assignment) snapshot() []map[string][]int32 {
 	a.mu.Lock()
@@ -59,49 +47,83 @@ func (a *assignment) snapshot() []map[string][]int32 {
 	return out
 }
 
+// covers reports whether the snapshot holds every partition of the
+// group's topics exactly once.
+func covers(sc *scenario.Scenario, g scenario.Group, snap []map[string][]int32) bool {
+	for _, t := range g.Topics {
+		held := make([]bool, sc.Topics[t].Partitions)
+		for _, m := range snap {
+			for _, p := range m[t] {
+				if p < 0 || int(p) >= len(held) || held[p] {
+					return false
+				}
+				held[p] = true
+			}
+		}
+		if slices.Contains(held, false) {
+			return false
+		}
+	}
+	return true
+}
+
 // waitReady waits until every group is Stable in the broker's view with
-// all its members, and every partition of its topics is held by a worker
-// whose assignment callback has run. Producing before that lets one early
-// member hold every partition and then hand them over mid-burst.
-func waitReady(ctx context.Context, adm *kadm.Client, cfg Config, groups []string, assign []*assignment) error {
+// all its members, and then every partition of its topics is held by
+// exactly one worker whose assignment callback has run; it returns that
+// assignment, group by group. The assignment is read after the broker's
+// view, so a rebalance between the two cannot leave a stale or empty one
+// behind. Producing before that lets one early member hold every
+// partition and then hand them over mid-burst.
+func waitReady(ctx context.Context, adm *kadm.Client, cfg Config, groups []string, assign []*assignment) ([][]map[string][]int32, error) {
 	sc := cfg.Scenario
 	deadline := time.Now().Add(cfg.ReadyTimeout)
+	ids := make([]string, len(groups))
+	for i, n := range groups {
+		ids[i] = cfg.Prefix + n
+	}
 	for {
 		pending := ""
+		snaps := make([][]map[string][]int32, len(groups))
 		for gi, name := range groups {
-			g := sc.Groups[name]
-			if assign[gi].count() != sc.Partitions(g) {
+			// A cheap look first: no round trip while a group is still
+			// short of partitions.
+			if snaps[gi] = assign[gi].snapshot(); !covers(sc, sc.Groups[name], snaps[gi]) {
 				pending = name
 				break
 			}
 		}
 		if pending == "" {
-			ids := make([]string, len(groups))
-			for i, n := range groups {
-				ids[i] = cfg.Prefix + n
-			}
 			dg, err := adm.DescribeGroups(ctx, ids...)
-			if err == nil {
-				for i, n := range groups {
-					d, ok := dg[ids[i]]
-					if !ok || d.Err != nil || d.State != "Stable" || len(d.Members) != sc.Groups[n].Workers {
-						pending = n
-						break
-					}
-				}
-			} else {
+			if err != nil {
 				pending = groups[0]
+			}
+			for i, n := range groups {
+				if pending != "" {
+					break
+				}
+				d, ok := dg[ids[i]]
+				if !ok || d.Err != nil || d.State != "Stable" || len(d.Members) != sc.Groups[n].Workers {
+					pending = n
+				}
+			}
+		}
+		for gi, name := range groups {
+			if pending != "" {
+				break
+			}
+			if snaps[gi] = assign[gi].snapshot(); !covers(sc, sc.Groups[name], snaps[gi]) {
+				pending = name
 			}
 		}
 		if pending == "" {
-			return nil
+			return snaps, nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("group %s did not become stable with every partition assigned within %v", pending, cfg.ReadyTimeout)
+			return nil, fmt.Errorf("group %s did not become stable with every partition assigned within %v", pending, cfg.ReadyTimeout)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

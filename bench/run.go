@@ -234,7 +234,7 @@ start:
 			r.startWorker(name, w)
 		}
 	}
-	readyErr := waitReady(r.egCtx, r.conn.Admin, r.cfg, r.groups, r.assign)
+	snaps, readyErr := waitReady(r.egCtx, r.conn.Admin, r.cfg, r.groups, r.assign)
 	if readyErr != nil {
 		r.stopConsumers()
 		// What stopped the workers says more than the wait's own error
@@ -259,7 +259,7 @@ start:
 	}
 	for gi, name := range r.groups {
 		gs := r.res.Summary.Groups[name]
-		gs.Assignment = r.assign[gi].snapshot()
+		gs.Assignment = snaps[gi]
 		r.res.Summary.Groups[name] = gs
 	}
 	r.preds = r.reassign()
