@@ -34,6 +34,7 @@ type runOptions struct {
 	prefix        string
 	quiet         bool
 	metricsAddr   string
+	dataDir       string
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,6 +45,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	o.conn.register(fs)
 	fs.DurationVar(&o.brokerTimeout, "broker-timeout", 15*time.Second, "stop the run when the broker shows no sign of life (no ack, no processed record, no admin answer) for this long")
 	fs.BoolVar(&o.force, "force", false, "play a scenario over the machine's limits; write into an --out folder that holds an earlier run (emptied first)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "keep the embedded broker's records on disk in DIR (kept after the run), or \"memory\" (default: in memory, spilled to a temporary folder when they would take over 1 GiB)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run's topics and groups on a real cluster (default: deleted at the end)")
 	fs.BoolVar(&o.check, "check", false, "exit 1 when a verdict fails")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 0, "wall time to wait for the groups to drain after the producers finish (default: predicted drain + 30s)")
@@ -87,8 +89,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	var over []scenario.LimitProblem
 	for _, p := range sc.Limits(o.speedup) {
-		if p.Limit == "MaxBrokerMemory" && len(brokers) > 0 {
-			continue // a real cluster keeps its records on disk
+		if p.Limit == "MaxBrokerMemory" && (len(brokers) > 0 || o.dataDir != bench.MemoryDataDir) {
+			continue // on disk: a real cluster's, or the embedded broker's data folder
 		}
 		over = append(over, p)
 	}
@@ -106,6 +108,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Brokers:       brokers,
 		Security:      sec,
 		Keep:          o.keep,
+		DataDir:       o.dataDir,
 		BrokerTimeout: o.brokerTimeout,
 		Prefix:        o.prefix,
 		DrainTimeout:  o.drainTimeout,

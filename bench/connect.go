@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
@@ -19,8 +20,13 @@ import (
 func (r *run) connect(ctx context.Context) error {
 	seeds := r.cfg.Brokers
 	if len(seeds) == 0 {
-		e, err := broker.StartEmbedded(broker.EmbeddedConfig{})
+		dir, err := r.dataDir()
 		if err != nil {
+			return err
+		}
+		e, err := broker.StartEmbedded(broker.EmbeddedConfig{DataDir: dir})
+		if err != nil {
+			r.removeSpill()
 			return err
 		}
 		r.embedded, seeds = e, e.Addrs()
@@ -29,6 +35,7 @@ func (r *run) connect(ctx context.Context) error {
 	if err != nil {
 		if r.embedded != nil {
 			r.embedded.Close()
+			r.removeSpill()
 		}
 		return err
 	}
@@ -68,6 +75,41 @@ func (r *run) close() {
 	r.conn.Close()
 	if r.embedded != nil {
 		r.embedded.Close()
+		r.removeSpill()
+	}
+}
+
+// dataDir returns the embedded broker's data folder: the configured one,
+// or a temporary one when the records would take more than SpillAbove of
+// memory, or "" (memory).
+func (r *run) dataDir() (string, error) {
+	mem, _ := r.sc.BrokerMemory()
+	switch dir := r.cfg.DataDir; {
+	case dir == MemoryDataDir:
+		return "", nil
+	case dir != "":
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", fmt.Errorf("data directory: %w", err)
+		}
+		r.note(fmt.Sprintf("embedded broker: records on disk in %s (kept after the run)", dir))
+		return dir, nil
+	case mem <= SpillAbove:
+		return "", nil
+	}
+	dir, err := os.MkdirTemp("", "backlogbench-broker-")
+	if err != nil {
+		return "", fmt.Errorf("spill the embedded broker's records to disk (they would take about %.1f GiB of memory): %w", mem/(1<<30), err)
+	}
+	r.spill = dir
+	r.note(fmt.Sprintf("embedded broker: records on disk in %s, removed at the end (in memory they would take about %.1f GiB; --data-dir memory keeps them there)", dir, mem/(1<<30)))
+	return dir, nil
+}
+
+// removeSpill removes the temporary data folder, if the run made one.
+func (r *run) removeSpill() {
+	if r.spill != "" {
+		_ = os.RemoveAll(r.spill)
+		r.spill = ""
 	}
 }
 
@@ -96,13 +138,21 @@ func (r *run) phys(name string) string { return r.cfg.Prefix + name }
 // effectsTopic is the topic an exactly-once group writes its effects to.
 func (r *run) effectsTopic(group string) string { return r.phys(group + ".effects") }
 
+// EmbeddedSegmentBytes is the segment size of the run's topics on the
+// embedded broker.
+const EmbeddedSegmentBytes = 8 << 20
+
 // topic is a topic of the run as created: one replica on the embedded
 // broker; on a cluster the scenario's replication and min.insync.replicas,
 // or the broker's defaults.
 func (r *run) topic(name string, partitions int, t scenario.Topic) broker.Topic {
 	bt := broker.Topic{Name: name, Partitions: partitions, Replication: -1}
 	if r.embedded != nil {
+		// Small segments, so the records the trimmer deletes leave the
+		// data folder too (kfake removes only whole segments).
 		bt.Replication = 1
+		seg := strconv.Itoa(EmbeddedSegmentBytes)
+		bt.Configs = map[string]*string{"segment.bytes": &seg}
 		return bt
 	}
 	if t.Replication > 0 {

@@ -40,9 +40,21 @@ func requirePass(t *testing.T, s results.Summary) {
 		if gs.Observed.Lost != 0 {
 			t.Errorf("%s lost %d events", g, gs.Observed.Lost)
 		}
+		// The input deviated from the schedule when a figure fails against
+		// the scenario and passes against the input the broker acknowledged.
+		// growth_rate has no conditional verdict (a burst of acks after a
+		// stall is the input's steepest stretch): it is not judged then.
+		slipped := false
+		for m, v := range gs.Verdicts {
+			slipped = slipped || (v == results.Fail && gs.Verdicts["conditional."+m] == results.Pass)
+		}
 		for m, v := range gs.Verdicts {
 			if v != results.Pass && gs.Verdicts["conditional."+m] == results.Pass {
 				t.Logf("%s %s: %s against the scenario, pass against the conditional prediction (the harness slipped)", g, m, v)
+				continue
+			}
+			if m == "growth_rate" && v == results.Fail && slipped {
+				t.Logf("%s growth_rate: fail against a scenario the harness did not play as written (see the conditional verdicts)", g)
 				continue
 			}
 			if v != results.Pass {

@@ -50,6 +50,7 @@ type run struct {
 	prods  []string
 
 	embedded *broker.Embedded // nil on a real cluster
+	spill    string           // the embedded broker's temporary data folder, if any
 	conn     *broker.Conn
 	// topics are the run's topics on the broker, for the cleanup.
 	topics   []string
@@ -334,10 +335,19 @@ func (r *run) play() (*sampler.Sampler, func(), <-chan struct{}, error) {
 	r.eg.Go(func() error { defer sampWG.Done(); fr.run(sampCtx); return nil })
 	sampWG.Add(1)
 	r.eg.Go(func() error { defer sampWG.Done(); r.watchBroker(sampCtx); return nil })
+	var tr *trimmer
+	if r.embedded != nil {
+		tr = r.newTrimmer()
+		sampWG.Add(1)
+		r.eg.Go(func() error { defer sampWG.Done(); tr.run(sampCtx); return nil })
+	}
 	stop := func() {
 		stopSampler()
 		sampWG.Wait()
 		stopProducers()
+		if tr != nil && tr.errors.Load() > 0 {
+			r.note(fmt.Sprintf("embedded broker: %d of the rounds deleting committed records failed (last: %v); its memory grew with them", tr.errors.Load(), tr.lastErr.Load()))
+		}
 	}
 	return smp, stop, prodDone, nil
 }

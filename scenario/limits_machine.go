@@ -9,19 +9,36 @@ import (
 // events reports the events in all and the embedded broker's memory.
 func (l *limits) events() {
 	s := l.s
-	var total, mem, records, mostN float64
+	var total, mostN float64
 	var most string
-	sent := map[string]float64{} // records appended per topic, resends included
 	for _, name := range s.ProducerNames() {
-		p := s.Producers[name]
-		n := p.Schedule().Total()
+		n := s.Producers[name].Schedule().Total()
 		if most == "" || n > mostN {
 			most, mostN = name, n
 		}
 		total += n
-		r := n * (1 + max(p.Resend, 0))
+	}
+	mem, records := s.BrokerMemory()
+	if !(total <= MaxEvents) {
+		l.add("producers", "MaxEvents", total, MaxEvents, "the producers send %s events in all%s, more than the %s one machine can play",
+			figure(total), share(len(s.Producers), mostN, most), figure(MaxEvents))
+	}
+	if !(mem <= MaxBrokerMemory) {
+		l.add("producers", "MaxBrokerMemory", mem, MaxBrokerMemory, "the embedded broker would hold about %s for %s records (their values plus %d B each), more than the %s one machine can spare",
+			gib(mem), figure(records), RecordOverhead, gib(MaxBrokerMemory))
+	}
+}
+
+// BrokerMemory estimates the memory, in bytes, the embedded broker's
+// records take when it keeps them in memory (see MaxBrokerMemory), and
+// the records it holds.
+func (s *Scenario) BrokerMemory() (bytes, records float64) {
+	sent := map[string]float64{} // records appended per topic, resends included
+	for _, name := range s.ProducerNames() {
+		p := s.Producers[name]
+		r := p.Schedule().Total() * (1 + max(p.Resend, 0))
 		records += r
-		mem += r * float64(max(p.Size, 0)+RecordOverhead)
+		bytes += r * float64(max(p.Size, 0)+RecordOverhead)
 		sent[p.Topic] += r
 	}
 	for _, name := range s.GroupNames() {
@@ -31,17 +48,10 @@ func (l *limits) events() {
 		}
 		for _, t := range g.Topics {
 			records += sent[t]
-			mem += sent[t] * (effectLen + RecordOverhead)
+			bytes += sent[t] * (effectLen + RecordOverhead)
 		}
 	}
-	if !(total <= MaxEvents) {
-		l.add("producers", "MaxEvents", total, MaxEvents, "the producers send %s events in all%s, more than the %s one machine can play",
-			figure(total), share(len(s.Producers), mostN, most), figure(MaxEvents))
-	}
-	if !(mem <= MaxBrokerMemory) {
-		l.add("producers", "MaxBrokerMemory", mem, MaxBrokerMemory, "the embedded broker would hold about %s for %s records (their values plus %d B each), more than the %s one machine can spare",
-			gib(mem), figure(records), RecordOverhead, gib(MaxBrokerMemory))
-	}
+	return bytes, records
 }
 
 // clients reports the clients a run opens at once.
