@@ -14,6 +14,8 @@
 #   down    stop the nodes (TERM, then KILL after KAFKA_STOP_TIMEOUT) and remove
 #           their data; nothing running is not an error.
 #   status  the nodes and their ports; exit 1 unless all are up.
+#   kill N  kill node N with SIGKILL (a crash), keeping its data.
+#   start N start node N again on its data; wait until it answers.
 #
 # The folder is kafka-local/, not kafka/: a kafka/ folder at the repository
 # root would be what `python3 -c 'import kafka'` imports there, hiding
@@ -369,13 +371,7 @@ cmd_up() {
 	log "formatted $nodes node(s) in $((SECONDS - start))s; starting"
 	# An interrupted start leaves nothing running.
 	trap 'stop_all_keep_logs; exit 130' INT TERM
-	for ((n = 1; n <= nodes; n++)); do
-		# shellcheck disable=SC2086
-		(cd "$run/node$n" && exec java $heap $jvm_opts \
-			-Dlog4j2.configurationFile="$run/log4j2.properties" -cp "$libs/*" \
-			kafka.Kafka "$run/node$n/server.properties") >"$run/node$n/kafka.log" 2>&1 </dev/null 9>&- &
-		echo $! >"$run/node$n/pid"
-	done
+	for ((n = 1; n <= nodes; n++)); do start_java "$n"; done
 
 	# Wait until every node names all nodes in its metadata and its other
 	# listeners accept connections.
@@ -491,6 +487,56 @@ stop_all_keep_logs() {
 	rm -f "$run/env" "$run/data"
 }
 
+# start_java N starts node N's broker in the background on its config and
+# data, its output appended to its kafka.log.
+start_java() {
+	# shellcheck disable=SC2086
+	(cd "$run/node$1" && exec java $heap $jvm_opts \
+		-Dlog4j2.configurationFile="$run/log4j2.properties" -cp "$libs/*" \
+		kafka.Kafka "$run/node$1/server.properties") >>"$run/node$1/kafka.log" 2>&1 </dev/null 9>&- &
+	echo $! >"$run/node$1/pid"
+}
+
+# node_arg N checks that N names a node of the running cluster.
+node_arg() {
+	[[ ${1:-} =~ ^[1-9]$ ]] && [ -f "$run/node$1/server.properties" ] ||
+		die "usage: kafka-local/kafka.sh kill|start N, N a node of the running cluster (1..$(cat "$run/nodes" 2>/dev/null || echo 0))"
+}
+
+# cmd_kill N kills node N with SIGKILL (a crash: no clean shutdown) and
+# keeps its data, so start N brings it back as it was.
+cmd_kill() {
+	node_arg "$1"
+	local pid
+	pid=$(node_pid "$1") || { log "node $1: not running"; return 0; }
+	kill -KILL "$pid"
+	local deadline=$((SECONDS + 10))
+	while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
+	log "node $1: killed (pid $pid), data kept"
+}
+
+# cmd_start N starts node N again on its data and waits until it answers
+# metadata naming every node.
+cmd_start() {
+	node_arg "$1"
+	local n=$1 nodes seen
+	nodes=$(cat "$run/nodes")
+	if node_pid "$n" >/dev/null; then
+		log "node $n: already running"
+		return 0
+	fi
+	start_java "$n"
+	local deadline=$((SECONDS + up_timeout))
+	while :; do
+		kill -0 "$(cat "$run/node$n/pid")" 2>/dev/null || { tail_logs kafka; die "node $n exited during start (log above)"; }
+		seen=$(brokers_seen "$(plain_port "$n")") || seen=0
+		[ "$seen" = "$nodes" ] && break
+		[ "$SECONDS" -lt "$deadline" ] || die "node $n did not answer within ${up_timeout}s ($run/node$n/kafka.log)"
+		sleep 0.2
+	done
+	log "node $n: up again"
+}
+
 cmd_down() {
 	lock
 	if [ ! -d "$run" ]; then
@@ -521,5 +567,7 @@ case ${1:-} in
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
-*) die "usage: kafka-local/kafka.sh up|down|status" ;;
+kill) cmd_kill "${2:-}" ;;
+start) cmd_start "${2:-}" ;;
+*) die "usage: kafka-local/kafka.sh up|down|status|kill N|start N" ;;
 esac
