@@ -6,7 +6,7 @@ FUZZTIME ?= 30s
 KAFKA_VERSION ?= 4.4.0
 KAFKA_NODES ?= 1
 
-.PHONY: help build test bench bench-fast soak lint vet fuzz clean kafka-up kafka-down kafka-status
+.PHONY: help build test bench bench-fast perf soak lint vet fuzz clean kafka-up kafka-down kafka-status
 
 ## help: list the targets
 help:
@@ -27,6 +27,10 @@ bench: build
 ## bench-fast: the flash sale at ×30 (about 25 s)
 bench-fast: build
 	./$(BIN) run flash-sale --speedup 30 --check
+
+## perf: the harness against raw franz-go on one embedded broker (ceilings, CPU per event, RSS per million events); writes results/perf-<time>/perf.json (about 6 min)
+perf: build
+	./$(BIN) perf
 
 ## soak: 50 million events through the embedded broker with --data-dir, its RSS read every 10 s (about 11 min; SOAK_EVENTS, SOAK_RATE)
 soak:

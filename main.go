@@ -59,6 +59,7 @@ var commands = []command{
 	{"broker", "serve the embedded broker for other clients (kcat, ...)", brokerCmd},
 	{"report", "render a run folder's reports again from its stored data", reportCmd},
 	{"compare", "compare two or more runs side by side", compareCmd},
+	{"perf", "measure the harness against raw franz-go: paced and fan-out ceilings, CPU and memory per event", perfCmd},
 	{"watch", "forecast the backlog of live consumer groups: drain time, growth, workers needed", watchCmd},
 }
 

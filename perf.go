@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/backlogbench/backlogbench/broker"
+	"github.com/backlogbench/backlogbench/perf"
+)
+
+// perfReport is perf.json.
+type perfReport struct {
+	Time    time.Time          `json:"time"`
+	Machine string             `json:"machine"`
+	Quick   bool               `json:"quick"`
+	Raw     perf.RawResult     `json:"raw_franz_go"`
+	Kcat    *perf.KcatResult   `json:"kcat,omitempty"`
+	Ceiling perf.CeilingResult `json:"paced_ceiling"`
+	FanOut  perf.CeilingResult `json:"fan_out_ceiling"`
+	// CeilingOverRaw is the paced ceiling with one group ÷ the raw rate.
+	CeilingOverRaw float64          `json:"ceiling_over_raw"`
+	FlashSale      perf.ChildResult `json:"flash_sale_x30"`
+	CPUPerEventUS  float64          `json:"cpu_us_per_delivered_event"`
+	Cores          float64          `json:"cores"`
+	// Peak RSS of runs of N/4 and N events, records in memory and on
+	// disk (--data-dir).
+	RSSMemorySmall perf.ChildResult `json:"rss_in_memory_quarter"`
+	RSSMemory      perf.ChildResult `json:"rss_in_memory"`
+	RSSDiskSmall   perf.ChildResult `json:"rss_data_dir_quarter"`
+	RSSDisk        perf.ChildResult `json:"rss_data_dir"`
+	// MiB of peak RSS per million events beyond the fixed share: the slope
+	// between the two runs, records in memory and on disk.
+	RSSPerMillionMemory float64 `json:"rss_mib_per_million_in_memory"`
+	RSSPerMillionDisk   float64 `json:"rss_mib_per_million_data_dir"`
+}
+
+func perfCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var quick bool
+	var out string
+	fs := newFlags("perf", "[flags]", stderr)
+	fs.BoolVar(&quick, "quick", false, "smaller runs (about 2 min instead of 6): a smoke test, not figures to quote")
+	fs.StringVar(&out, "out", "", "folder for perf.json (default results/perf-<time>/)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("perf: takes no arguments, got %q", fs.Args())
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		out = filepath.Join("results", "perf-"+time.Now().Format("20060102-150405"))
+	}
+	if _, err := os.Stat(out); err == nil {
+		return usagef("--out: %s exists", out)
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "perf: "+format+"\n", a...) }
+	rep := perfReport{Time: time.Now().UTC(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()), Quick: quick}
+
+	// One embedded broker, its records on disk, for the raw and the paced
+	// measurements alike.
+	data, err := os.MkdirTemp("", "backlogbench-perf-broker-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+	e, err := broker.StartEmbedded(broker.EmbeddedConfig{DataDir: data})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	seeds := e.Addrs()
+
+	rawN, probe, steps, flashSpeedup, rssEvents := 1_000_000, 10*time.Second, 3, "30", 2_000_000
+	if quick {
+		rawN, probe, steps, rssEvents = 200_000, 4*time.Second, 1, 400_000
+	}
+	logf("raw franz-go: %d records of 512 B, one producer, one consumer", rawN)
+	if rep.Raw, err = perf.Raw(ctx, seeds, rawN, 512, 12); err != nil {
+		return err
+	}
+	logf("raw franz-go: %.0f records/s", rep.Raw.Rate)
+	if k, ok, err := perf.Kcat(ctx, seeds, fmt.Sprintf("bb-perf-kcat-%d", time.Now().UnixNano()), rawN, 512); err != nil {
+		return err
+	} else if ok {
+		rep.Kcat = &k
+		logf("kcat -P: %.0f records/s", k.Rate)
+	}
+	line := func(s string) { logf("%s", s) }
+	if rep.Ceiling, err = perf.Ceiling(ctx, seeds, 25_000, 1_600_000, steps, probe, 1, 4, 512, line); err != nil {
+		return err
+	}
+	rep.CeilingOverRaw = rep.Ceiling.Rate / rep.Raw.Rate
+	if rep.FanOut, err = perf.Ceiling(ctx, seeds, 12_500, 800_000, steps, probe, 4, 4, 512, line); err != nil {
+		return err
+	}
+	logf("flash sale ×%s in a child process", flashSpeedup)
+	if rep.FlashSale, err = perf.Child(ctx, exe, "flash-sale", "--speedup", flashSpeedup); err != nil {
+		return err
+	}
+	rep.CPUPerEventUS = rep.FlashSale.CPUPerDeliveredUS()
+	rep.Cores = rep.FlashSale.CPUS / rep.FlashSale.WallS
+	// Peak RSS at N/4 and at N events, per mode: the slope between the two
+	// is the memory per event, without the process's fixed share.
+	rate := 50_000
+	rss := func(events int, dataDir string) (perf.ChildResult, error) {
+		yaml := filepath.Join(data, fmt.Sprintf("rss-%d.yaml", events))
+		if err := os.WriteFile(yaml, fmt.Appendf(nil, "name: perf-rss\ntopics:\n  events: {partitions: 12}\nproducers:\n  events:\n    topic: events\n    size: 512\n    phases: [{duration: %ds, rate: %d}]\ngroups:\n  sink: {topics: [events], workers: 4, capacity: %d}\n",
+			events/rate, rate, 2*rate), 0o644); err != nil {
+			return perf.ChildResult{}, err
+		}
+		return perf.Child(ctx, exe, yaml, "--data-dir", dataDir)
+	}
+	perMillion := func(small, big perf.ChildResult) float64 {
+		return (big.MaxRSSMiB - small.MaxRSSMiB) / (float64(big.Events-small.Events) / 1e6)
+	}
+	for _, m := range []struct {
+		name, dir string
+		small     *perf.ChildResult
+		big       *perf.ChildResult
+		slope     *float64
+	}{
+		{"in memory", "memory", &rep.RSSMemorySmall, &rep.RSSMemory, &rep.RSSPerMillionMemory},
+		{"on disk", filepath.Join(data, "rss-data"), &rep.RSSDiskSmall, &rep.RSSDisk, &rep.RSSPerMillionDisk},
+	} {
+		logf("memory: %d and %d events, records %s", rssEvents/4, rssEvents, m.name)
+		if *m.small, err = rss(rssEvents/4, m.dir); err != nil {
+			return err
+		}
+		big := m.dir
+		if big != "memory" {
+			big += "-big"
+		}
+		if *m.big, err = rss(rssEvents, big); err != nil {
+			return err
+		}
+		*m.slope = perMillion(*m.small, *m.big)
+	}
+
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "perf.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	printPerf(stdout, &rep)
+	fmt.Fprintf(stdout, "perf: %s\n", filepath.Join(out, "perf.json"))
+	return nil
+}
+
+// printPerf prints the report as a table with its ratios.
+func printPerf(w io.Writer, r *perfReport) {
+	fmt.Fprintf(w, "%-52s %14s\n", "figure ("+r.Machine+")", "value")
+	row := func(name, format string, v ...any) { fmt.Fprintf(w, "%-52s %14s\n", name, fmt.Sprintf(format, v...)) }
+	row("raw franz-go, producer + one group, unpaced", "%.0f/s", r.Raw.Rate)
+	if r.Kcat != nil {
+		row("kcat -P", "%.0f/s", r.Kcat.Rate)
+	}
+	row("paced ceiling, one group of 4 workers", "%.0f/s", r.Ceiling.Rate)
+	row("  ratio paced ceiling / raw (goal ≥ 0.8)", "%.2f", r.CeilingOverRaw)
+	row("fan-out ceiling, 4 groups × 4 workers (orders/s)", "%.0f/s", r.FanOut.Rate)
+	row("  deliveries/s at the fan-out ceiling", "%.0f/s", 4*r.FanOut.Rate)
+	row("flash sale ×30: CPU per delivered event (goal ≤ 10)", "%.1f µs", r.CPUPerEventUS)
+	row("flash sale ×30: cores (CPU ÷ wall)", "%.2f", r.Cores)
+	row("flash sale ×30: verdicts", "%s", passWord(r.FlashSale.Passed))
+	row(fmt.Sprintf("peak RSS, %d / %d events, in memory", r.RSSMemorySmall.Events, r.RSSMemory.Events), "%.0f / %.0f MiB", r.RSSMemorySmall.MaxRSSMiB, r.RSSMemory.MaxRSSMiB)
+	row("  per million events", "%.0f MiB", r.RSSPerMillionMemory)
+	row(fmt.Sprintf("peak RSS, %d / %d events, --data-dir", r.RSSDiskSmall.Events, r.RSSDisk.Events), "%.0f / %.0f MiB", r.RSSDiskSmall.MaxRSSMiB, r.RSSDisk.MaxRSSMiB)
+	row("  per million events", "%.0f MiB", r.RSSPerMillionDisk)
+}
+
+func passWord(ok bool) string {
+	if ok {
+		return "pass"
+	}
+	return "fail"
+}

@@ -1,0 +1,82 @@
+package perf
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/backlogbench/backlogbench/results"
+)
+
+// ChildResult is what a `backlogbench run` child process cost.
+type ChildResult struct {
+	Args      []string `json:"args"`
+	WallS     float64  `json:"wall_s"`
+	CPUS      float64  `json:"cpu_s"` // user + system
+	MaxRSSMiB float64  `json:"max_rss_mib"`
+	Delivered int64    `json:"delivered"` // records delivered to every group
+	Events    int64    `json:"events"`    // events acknowledged to every producer
+	Passed    bool     `json:"passed"`
+}
+
+// CPUPerDeliveredUS is the child's CPU time per delivered record, in µs.
+func (c ChildResult) CPUPerDeliveredUS() float64 {
+	if c.Delivered == 0 {
+		return 0
+	}
+	return c.CPUS * 1e6 / float64(c.Delivered)
+}
+
+// Child runs exe (backlogbench) with `run ARGS --quiet --out DIR`, DIR a
+// temporary folder, and returns its CPU time, peak RSS and the figures of
+// its summary. The child's broker is the embedded one, in its process: its
+// CPU and memory are counted.
+func Child(ctx context.Context, exe string, args ...string) (ChildResult, error) {
+	res := ChildResult{Args: args}
+	dir, err := os.MkdirTemp("", "backlogbench-perf-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "run")
+	cmd := exec.CommandContext(ctx, exe, append(append([]string{"run"}, args...), "--quiet", "--out", out)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	err = cmd.Run()
+	res.WallS = time.Since(start).Seconds()
+	if err != nil {
+		return res, fmt.Errorf("backlogbench run %v: %w\n%s", args, err, tail(stderr.Bytes()))
+	}
+	ps := cmd.ProcessState
+	res.CPUS = (ps.UserTime() + ps.SystemTime()).Seconds()
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		res.MaxRSSMiB = float64(ru.Maxrss) / 1024 // KiB on Linux
+	}
+	f, err := results.Read(out)
+	if err != nil {
+		return res, err
+	}
+	for _, g := range f.Summary.Groups {
+		res.Delivered += g.Observed.Delivered
+	}
+	for _, p := range f.Summary.Producers {
+		res.Events += p.Acked
+	}
+	res.Passed = f.Summary.Passed
+	return res, nil
+}
+
+// tail is the last lines of a child's error output.
+func tail(b []byte) []byte {
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return b
+}

@@ -1,0 +1,111 @@
+// Package perf measures what the harness costs against what franz-go and
+// the broker do without it, for `backlogbench perf` (`make perf`):
+//
+//   - Raw: a bare producer sending as fast as the client takes records, and
+//     a bare consumer group reading all of them, on one broker: the most a
+//     run with one group could move, R_raw = N / (t_last read − t_first send).
+//   - Ceiling: the highest rate the paced producer holds with one group
+//     keeping up, found by search; the goal is Ceiling ≥ 0.8 × R_raw.
+//   - Fan-out: the same search with four groups of four workers.
+//   - Child: CPU time and peak RSS of a `backlogbench run` child process,
+//     for the CPU per delivered event and the memory per million events.
+package perf
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/backlogbench/backlogbench/broker"
+	"github.com/backlogbench/backlogbench/producer"
+)
+
+// RawResult is a raw franz-go measurement.
+type RawResult struct {
+	Records int     `json:"records"`
+	Size    int     `json:"size_bytes"`
+	WallS   float64 `json:"wall_s"`
+	Rate    float64 `json:"rate_per_s"` // records produced and consumed per second of wall time
+}
+
+// Raw produces n records of size bytes to a new topic of partitions
+// partitions, unpaced, with the producer options of a run
+// (producer.ClientOptions: idempotent, acks=all, no linger), while one
+// consumer group client reads them; it returns the end-to-end rate. The
+// topic is deleted afterwards.
+func Raw(ctx context.Context, seeds []string, n, size, partitions int) (RawResult, error) {
+	res := RawResult{Records: n, Size: size}
+	conn, err := broker.Connect(ctx, seeds, nil)
+	if err != nil {
+		return res, err
+	}
+	defer conn.Close()
+	topic := fmt.Sprintf("bb-perf-raw-%d", time.Now().UnixNano())
+	if _, err := conn.CreateTopics(ctx, []broker.Topic{{Name: topic, Partitions: partitions, Replication: -1}}); err != nil {
+		return res, err
+	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = conn.Cleanup(dctx, []string{topic}, []string{topic})
+	}()
+	if err := conn.WaitTopicsReady(ctx, []string{topic}); err != nil {
+		return res, err
+	}
+	cons, err := conn.NewClient(kgo.ConsumerGroup(topic), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMinBytes(1))
+	if err != nil {
+		return res, err
+	}
+	defer cons.Close()
+	prod, err := conn.NewClient(producer.ClientOptions(true)...)
+	if err != nil {
+		return res, err
+	}
+	defer prod.Close()
+
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	var read atomic.Int64
+	done := make(chan error, 1)
+	go func() { // owned by Raw: ends when every record is read or ctx ends
+		for read.Load() < int64(n) {
+			fs := cons.PollFetches(ctx)
+			if ctx.Err() != nil {
+				done <- ctx.Err()
+				return
+			}
+			read.Add(int64(fs.NumRecords()))
+		}
+		done <- nil
+	}()
+	// Let the group join before the clock starts.
+	time.Sleep(500 * time.Millisecond)
+	value := make([]byte, size)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	start := time.Now()
+	for range n {
+		wg.Add(1)
+		prod.Produce(ctx, &kgo.Record{Topic: topic, Value: value}, func(_ *kgo.Record, err error) {
+			if err != nil {
+				failed.Add(1)
+			}
+			wg.Done()
+		})
+	}
+	wg.Wait()
+	if f := failed.Load(); f > 0 {
+		return res, fmt.Errorf("raw producer: %d of %d records failed", f, n)
+	}
+	if err := <-done; err != nil {
+		return res, fmt.Errorf("raw consumer: read %d of %d: %w", read.Load(), n, err)
+	}
+	res.WallS = time.Since(start).Seconds()
+	res.Rate = float64(n) / res.WallS
+	return res, nil
+}
