@@ -202,6 +202,16 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 			obs.AppliedTwice = e.Records - e.Unique
 		}
 		gs.Observed = obs
+		if b, w := gst.Behind(); w >= 0 {
+			gs.Harness = &results.WorkerHarness{BehindMaxS: predict.Round(b.MaxS, 3), BehindMaxAt: predict.Round(b.MaxAt, 1), BehindWorker: w, LateRecords: b.Late}
+			if b.Late > 0 {
+				gs.Harness.LateFromS, gs.Harness.LateToS = predict.Round(b.LateFrom, 1), predict.Round(b.LateTo, 1)
+				s.Notes = append(s.Notes, fmt.Sprintf("harness: group %s's workers fell %.1f s behind their capacity (worker %d at t=%.0f s); %d records processed more than %g s behind it, t=%.0f–%.0f s, then caught up above capacity: figures then are not the scenario as written",
+					pred.Name, b.MaxS, w, b.MaxAt, b.Late, consumer.LateAfter, b.LateFrom, b.LateTo))
+			}
+		} else {
+			gs.Harness = &results.WorkerHarness{BehindWorker: -1}
+		}
 		gs.Predicted = predictDuplicates(r.Scenario, pred.Name, gs.Predicted, resentByTopic, wsets[pred.Name], pf)
 		gs.Verdicts = verdict.Verdicts(gs.Predicted.Figures, obs.Figures, s.Tolerance, gs.FloorEvents)
 		// The model counts ∫λ events, a producer sends ⌈∫λ⌉: allow one

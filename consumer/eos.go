@@ -43,6 +43,7 @@ func ParseEffect(b []byte) (producer uint32, seq uint64, points int64, err error
 func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string) error {
 	m := newMember(cfg, st)
 	defer m.timer.Stop()
+	defer m.flushBehind()
 	opts := append(m.groupOpts(),
 		kgo.TransactionalID(fmt.Sprintf("%s-%d", cfg.Group, cfg.Index)),
 		kgo.TransactionTimeout(10*time.Second),

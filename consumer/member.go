@@ -32,7 +32,13 @@ type member struct {
 	// onWait, when set, is told before the worker waits for capacity: for
 	// d, or for ever (d < 0).
 	onWait func(d time.Duration)
+	// behind is how far the worker fell behind its capacity; the group's
+	// Stats get it when the worker ends (flushBehind).
+	behind Behind
 }
+
+// flushBehind hands the worker's record of falling behind to the group.
+func (m *member) flushBehind() { m.st.addBehind(m.cfg.Index, m.behind) }
 
 func newMember(cfg WorkerConfig, st *Stats) *member {
 	m := &member{cfg: cfg, st: st, dialer: newCrashDialer(cfg.Dial),
@@ -146,6 +152,13 @@ func (m *member) await(ctx context.Context) bool {
 	}
 	d := time.Until(m.cfg.Start().Add(time.Duration(due / m.speedup * 1e9)))
 	if d <= 20*time.Microsecond {
+		if d < 0 {
+			// Overdue: the worker may be behind its capacity (the audit).
+			now := m.scenarioNow()
+			if b := m.th.Behind(now); b > 0 {
+				m.behind.add(b, now)
+			}
+		}
 		return true
 	}
 	if m.onWait != nil {

@@ -62,7 +62,76 @@ type Stats struct {
 
 	mu       sync.Mutex
 	hists    []*hdrhistogram.Histogram
+	behind   []Behind
 	firstErr error
+}
+
+// LateAfter is how far behind its capacity, in scenario seconds, a worker
+// processes a record before the record counts as late (as for a
+// producer's sends).
+const LateAfter = 1.0
+
+// Behind is how far a worker fell behind its capacity while records
+// waited (see Throttle.Behind): the most, when, and the records it
+// processed more than LateAfter behind, between which scenario times.
+type Behind struct {
+	MaxS, MaxAt      float64
+	Late             int64
+	LateFrom, LateTo float64
+}
+
+// add records that a record was processed behind seconds behind the
+// worker's capacity at scenario time now.
+func (b *Behind) add(behind, now float64) {
+	if behind > b.MaxS {
+		b.MaxS, b.MaxAt = behind, now
+	}
+	if behind > LateAfter {
+		if b.Late == 0 || now < b.LateFrom {
+			b.LateFrom = now
+		}
+		b.LateTo = max(b.LateTo, now)
+		b.Late++
+	}
+}
+
+// merge adds o's records to b.
+func (b *Behind) merge(o Behind) {
+	if o.MaxS > b.MaxS {
+		b.MaxS, b.MaxAt = o.MaxS, o.MaxAt
+	}
+	if o.Late > 0 {
+		if b.Late == 0 || o.LateFrom < b.LateFrom {
+			b.LateFrom = o.LateFrom
+		}
+		b.LateTo = max(b.LateTo, o.LateTo)
+		b.Late += o.Late
+	}
+}
+
+// addBehind merges a worker's record into the group's.
+func (s *Stats) addBehind(worker int, b Behind) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if worker >= 0 && worker < len(s.behind) {
+		s.behind[worker].merge(b)
+	}
+}
+
+// Behind returns the group's workers' records of falling behind their
+// capacity, the worst first, and the worker it was.
+func (s *Stats) Behind() (Behind, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all Behind
+	worst := -1
+	for w, b := range s.behind {
+		if b.MaxS > all.MaxS {
+			worst = w
+		}
+		all.merge(b)
+	}
+	return all, worst
 }
 
 // StatsConfig describes a group for its shared state.
@@ -86,6 +155,7 @@ func NewStats(cfg StatsConfig) *Stats {
 	for t, n := range cfg.Partitions {
 		s.next[t] = make([]atomic.Int64, n)
 	}
+	s.behind = make([]Behind, cfg.Workers)
 	s.hists = make([]*hdrhistogram.Histogram, cfg.Workers)
 	for i := range s.hists {
 		s.hists[i] = NewLatencyHistogram()

@@ -78,16 +78,34 @@ func (t *Throttle) Take() {
 // Idle tells the throttle that the worker had nothing to process until
 // scenario time now: banked capacity beyond the credit is dropped.
 func (t *Throttle) Idle(now float64) {
-	credit := t.Credit
-	switch {
-	case credit < 0, credit == 0 && t.random():
-		credit = 0
-	case credit == 0:
-		credit = DefaultCredit
-	}
-	if c := t.Capacity.Count(now) - credit; c > t.next {
+	if c := t.Capacity.Count(now) - t.credit(); c > t.next {
 		t.next = c
 	}
+}
+
+// credit is the banked capacity an idle worker keeps, in records.
+func (t *Throttle) credit() float64 {
+	switch {
+	case t.Credit < 0, t.Credit == 0 && t.random():
+		return 0
+	case t.Credit == 0:
+		return DefaultCredit
+	}
+	return t.Credit
+}
+
+// Behind returns how far, in scenario seconds, the worker is behind its
+// capacity at scenario time now: now − T(next + credit), T the inverse of
+// C, or 0. A worker that processes each record when it is due is 0
+// behind; one that was descheduled, or blocked on a commit, while records
+// waited is behind by the time it lost, and catches up above its capacity.
+// (An idle worker's banked credit is not lag.)
+func (t *Throttle) Behind(now float64) float64 {
+	at, ok := t.Capacity.TimeOf(t.next + t.credit())
+	if !ok || at >= now {
+		return 0
+	}
+	return now - at
 }
 
 // splitmix is splitmix64's finaliser: a well-spread hash of x.

@@ -159,3 +159,34 @@ func TestThrottleStreamsIndependent(t *testing.T) {
 		}
 	}
 }
+
+// TestBehind: a worker on schedule is 0 behind; one that processed
+// nothing for 5 s of capacity 10/s while records waited is 5 s behind,
+// less its credit (2 records, 0.2 s); each record it then takes brings it
+// 0.1 s closer, and an idle worker owes nothing.
+func TestBehind(t *testing.T) {
+	th := Throttle{Capacity: forever(10)}
+	if b := th.Behind(0.05); b != 0 {
+		t.Errorf("on schedule: behind %v", b)
+	}
+	if b := th.Behind(5); math.Abs(b-4.8) > 1e-9 {
+		t.Errorf("after 5 s without processing: behind %v, want 4.8", b)
+	}
+	for range 10 {
+		th.Take()
+	}
+	if b := th.Behind(5); math.Abs(b-3.8) > 1e-9 {
+		t.Errorf("after 10 records: behind %v, want 3.8", b)
+	}
+	th.Idle(5)
+	if b := th.Behind(5); b != 0 {
+		t.Errorf("idle: behind %v", b)
+	}
+	var b Behind
+	for i, v := range []float64{0.5, 3, 1.5, 0.2} {
+		b.add(v, float64(10+i))
+	}
+	if b.MaxS != 3 || b.MaxAt != 11 || b.Late != 2 || b.LateFrom != 11 || b.LateTo != 12 {
+		t.Errorf("audit %+v; want max 3 s at t=11, 2 late records from t=11 to 12", b)
+	}
+}

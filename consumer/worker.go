@@ -61,6 +61,7 @@ type WorkerConfig struct {
 func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 	m := newMember(cfg, st)
 	defer m.timer.Stop()
+	defer m.flushBehind()
 	opts := append(m.groupOpts(),
 		kgo.AutoCommitMarks(),
 		// Commits are made explicitly (below) and on revoke; the background

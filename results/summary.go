@@ -82,6 +82,24 @@ type GroupSummary struct {
 	Observed   Observed             `json:"observed"`
 	Expected   *ExpectFigures       `json:"expected,omitempty"`
 	Verdicts   map[string]string    `json:"verdicts"`
+	// Harness is how far the group's workers fell behind their capacity
+	// while records waited, nil in runs before it was recorded.
+	Harness *WorkerHarness `json:"harness,omitempty"`
+}
+
+// WorkerHarness is how far a group's workers fell behind their capacity
+// schedule while records waited (descheduled, or blocked on a commit),
+// scenario seconds: the most (BehindMaxS, by worker BehindWorker at
+// BehindMaxAt), and the records processed more than one scenario-second
+// behind it (LateRecords, between LateFromS and LateToS), which the
+// workers then caught up above their capacity.
+type WorkerHarness struct {
+	BehindMaxS   float64 `json:"behind_max_s"`
+	BehindMaxAt  float64 `json:"behind_max_at_s"`
+	BehindWorker int     `json:"behind_worker"`
+	LateRecords  int64   `json:"late_records"`
+	LateFromS    float64 `json:"late_from_s,omitempty"`
+	LateToS      float64 `json:"late_to_s,omitempty"`
 }
 
 // Predicted is a group's predicted figures: the model's, and the
