@@ -37,8 +37,8 @@
 # the jars in <version>/libs, the running cluster in run/), KAFKA_DATA (where
 # the nodes keep their logs; see below).
 #
-# The nodes' logs go to tmpfs (/dev/shm/backlogbench-kafka-<port base>) when
-# /dev/shm is a writable tmpfs with 2 GiB free, else to run/. Measured here
+# The nodes' logs go to tmpfs (/dev/shm/backlogbench-kafka-<port base>, or
+# /run/shm, /run, /tmp) when one is writable with 1 GiB free, else to run/. Measured here
 # (ext4 on a virtual disk): the first index entry of a fresh partition stalls
 # the broker's answers for 0.3-0.9 s, about 0.5 s after the first produce to a
 # new topic; every run creates new topics, so each began with an acknowledgement
@@ -62,7 +62,6 @@ stop_timeout=${KAFKA_STOP_TIMEOUT:-15}
 port_base=${KAFKA_PORT_BASE:-19092}
 ctl_base=${KAFKA_CONTROLLER_PORT_BASE:-19192}
 tls=${KAFKA_TLS:-1}
-data_default=/dev/shm/backlogbench-kafka-$port_base
 # The JVM flags of Kafka's own kafka-run-class.sh.
 jvm_opts="-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true"
 
@@ -446,19 +445,23 @@ stop_pids() {
 	done
 }
 
-# pick_data prints the folder for the nodes' logs: KAFKA_DATA, else tmpfs when
-# there is room, else run/data.
+# pick_data prints the folder for the nodes' logs: KAFKA_DATA, else the
+# first writable tmpfs with 1 GiB free among /dev/shm, /run/shm, /run and
+# /tmp, else run/data (with a warning: the first-produce stall, see the head).
 pick_data() {
 	if [ -n "${KAFKA_DATA:-}" ]; then
 		echo "$KAFKA_DATA"
 		return
 	fi
-	local free
-	if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && [ -w /dev/shm ] &&
-		free=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}') && [ "${free:-0}" -ge $((2 * 1024 * 1024)) ]; then
-		echo "$data_default"
+	local d free
+	for d in /dev/shm /run/shm /run /tmp; do
+		[ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && [ -w "$d" ] || continue
+		free=$(df -Pk "$d" 2>/dev/null | awk 'NR == 2 {print $4}')
+		[ "${free:-0}" -ge $((1024 * 1024)) ] || continue
+		echo "$d/backlogbench-kafka-$port_base"
 		return
-	fi
+	done
+	log "no tmpfs with 1 GiB free: the logs go to $run/data, where a new topic's first produces may stall (KAFKA_DATA sets the folder)"
 	echo "$run/data"
 }
 
