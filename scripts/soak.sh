@@ -17,8 +17,8 @@ warmup=${SOAK_WARMUP:-20}
 out=${SOAK_OUT:-$(mktemp -d /tmp/backlogbench-soak-XXXXXX)}
 root=$(cd "$(dirname "$0")/.." && pwd)
 speedup=10
-srate=$((rate / speedup))              # scenario events/s
-duration=$(((events + srate - 1) / srate)) # scenario seconds
+duration=$((events * speedup / rate))                        # scenario seconds
+srate=$(awk -v n="$events" -v d="$duration" 'BEGIN { printf "%.6f", int(n / d * 1e6) / 1e6 }') # scenario events/s, rounded down: at most events in all
 
 mkdir -p "$out"
 cat >"$out/soak.yaml" <<YAML
@@ -31,7 +31,7 @@ producers:
     size: 256
     phases: [{duration: ${duration}s, rate: $srate}]
 groups:
-  sink: {topics: [events], workers: 4, capacity: $((srate * 2))}
+  sink: {topics: [events], workers: 4, capacity: $((rate * 2 / speedup))}
 YAML
 
 (cd "$root" && go build -o "$out/backlogbench" .)
