@@ -1,0 +1,524 @@
+package model
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/backlogbench/backlogbench/rate"
+)
+
+// FaultKind is what a worker fault does to a group.
+type FaultKind int
+
+// The worker faults.
+const (
+	// RemoveWorker: the last live worker leaves the group cleanly,
+	// committing what it processed; its partitions move to the others.
+	RemoveWorker FaultKind = iota + 1
+	// AddWorker: a new worker joins; the partitions are shared again.
+	AddWorker
+	// CrashWorker: the first live worker dies without committing or
+	// leaving. Its partitions go unprocessed until the coordinator
+	// expires its session (Fault.Session later), then move to the others,
+	// who process its uncommitted records again (Fault.Redo).
+	CrashWorker
+)
+
+// Fault is a worker fault at a scenario time.
+type Fault struct {
+	// At is the fault's scenario time, seconds.
+	At   float64
+	Kind FaultKind
+	// Session is, for a crash, how long after At the crashed worker's
+	// partitions stay with it (its session timeout), scenario seconds.
+	Session float64
+	// Redo is how many events already counted processed are processed
+	// again after the rebalance the fault causes (a crash's uncommitted
+	// records, an exactly-once worker's aborted transaction): they cost
+	// the workers that get them capacity and do not shrink the backlog,
+	// which counts unique events.
+	Redo float64
+}
+
+// Timeline of a group with worker faults.
+//
+// Workers are numbered as the harness numbers them: 0 … W−1 from the
+// start, an added worker the next number; a remove takes the last live
+// worker, a crash the first. At every rebalance (a remove or an add at
+// its time, a crash Session after it) each topic's partitions are shared
+// among the live workers by the range balancer in worker order, and
+// every live worker processes nothing for RebalancePause (members revoke
+// everything, rejoin and fetch their committed offsets: the eager
+// protocol stops the whole group). Each worker keeps the capacity
+// Capacity/Workers of the configured workers (the harness throttles every
+// worker, added ones too, at that share), so the group's capacity is
+//
+//	μ(t) = capacity(t) · active(t) / W,   active = min(live workers, partitions),
+//
+// but for the pauses. Between two consecutive fault times the assignment
+// is fixed and each worker is the FIFO queue of the package comment,
+// starting from the backlog of the partitions it holds. The backlog of a
+// partition is tracked across a rebalance: at the end of a stretch
+// [t0, t1] a worker with starting backlog B0 that received A and ends with
+// B1 served S = B0 + A − B1; first in, first out, what is left is
+//
+//	S ≥ B0:  the events of each of its partitions p that arrived in
+//	         [s*, t1], with A(t0, s*) = S − B0: b_p = Σ_i s_pi·(A_i(t1) − A_i(s*)),
+//	S < B0:  b_p = b_p(t0)·(1 − S/B0) + Σ_i s_pi·(A_i(t1) − A_i(t0)),
+//
+// the second taking what was left from each partition in proportion (the
+// order across partitions of an inherited backlog is not tracked; with an
+// even spread every partition holds the same then). A crashed worker
+// holds its partitions at capacity 0 until its session ends, so their
+// backlog grows by their input meanwhile. Redo events go, in proportion
+// to the partitions of the faulted worker they get, to the workers that
+// take them over and are served first: a worker with r of them gets
+// nothing unique done until its capacity has served r after the pause,
+// i.e. its unique capacity is 0 on [t, M⁻¹(M(t + pause) + r)).
+//
+// The group's backlog is the sum of its workers' pieces, as without
+// faults. Queues holds one queue for the whole group (its inputs, the sum
+// of its workers' capacities over time, and the summed backlog), so time
+// lags and latencies of a group with faults are those of one pooled FIFO
+// queue: an approximation, as a rebalance moves events between workers.
+
+// predictFaults is Predict for a group with worker faults (see above).
+func predictFaults(g Group) Prediction {
+	inputs := faultInputs(g)
+	faults := slices.Clone(g.Faults)
+	sort.SliceStable(faults, func(i, j int) bool { return faults[i].At < faults[j].At })
+	slots := g.Workers
+	for _, f := range faults {
+		if f.Kind == AddWorker {
+			slots++
+		}
+	}
+	perWorker := g.Capacity.Scaled(1 / float64(g.Workers))
+	pause := max(g.RebalancePause, 0)
+
+	// Per worker slot: in the group (a crashed worker is until its session
+	// ends), crashed, its partitions by topic, and the time before which
+	// it processes nothing new (a pause, then its share of a redo).
+	member := make([]bool, slots)
+	crashed := make([]bool, slots)
+	hold := make([][][]int32, slots)
+	resume := make([]float64, slots)
+	asg := g.assignment()
+	for w := range slots {
+		member[w] = w < g.Workers
+		hold[w] = make([][]int32, len(g.Topics))
+		if w < len(asg) {
+			copy(hold[w], asg[w])
+		}
+	}
+	started := g.Workers
+	backlog := make([][]float64, len(g.Topics)) // by topic, partition
+	for t, tp := range g.Topics {
+		backlog[t] = make([]float64, tp.Partitions)
+	}
+
+	// The faults, and each crash's rebalance Session later (an expiry).
+	type event struct {
+		at     float64
+		kind   FaultKind
+		expiry bool
+		redo   float64
+		slot   int // an expiry's crashed worker
+	}
+	var evs []event
+	for _, f := range faults {
+		evs = append(evs, event{at: f.At, kind: f.Kind, redo: f.Redo, slot: -1})
+	}
+	curves := make([][]Piece, slots)
+	var spans []capSpan
+	t0 := 0.0
+	for {
+		sort.SliceStable(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
+		t1 := math.Inf(1)
+		if len(evs) > 0 {
+			t1 = evs[0].at
+		}
+		if t1 > t0 {
+			for w := range slots {
+				if !holds(hold[w]) {
+					continue
+				}
+				capacity := zeroUntil(perWorker, resume[w])
+				if crashed[w] {
+					capacity = rate.Schedule{}
+				}
+				spans = append(spans, capSpan{from: t0, to: t1, s: capacity})
+				curves[w] = append(curves[w], runStretch(inputs, hold[w], backlog, capacity, t0, t1)...)
+			}
+		}
+		if len(evs) == 0 {
+			break
+		}
+		e := evs[0]
+		evs = evs[1:]
+		t0 = e.at
+		// The worker whose partitions a redo is on (-1: all).
+		from := -1
+		switch {
+		case e.expiry:
+			member[e.slot], crashed[e.slot] = false, false
+			from = e.slot
+		case e.kind == RemoveWorker:
+			if w := live(member, crashed, true); w >= 0 {
+				member[w] = false
+				from = w
+			}
+		case e.kind == AddWorker:
+			if started < slots {
+				member[started] = true
+				started++
+			}
+		case e.kind == CrashWorker:
+			if w := live(member, crashed, false); w >= 0 {
+				crashed[w] = true
+				evs = append(evs, event{at: e.at + max(faultSession(faults, e.at), 0), expiry: true, redo: e.redo, slot: w})
+			}
+			continue // no rebalance until its session ends
+		}
+		redoParts := [][]int32(nil)
+		if from >= 0 {
+			redoParts = hold[from]
+		}
+		// The range balancer shares every topic among the members in
+		// order; a crashed member still in the group gets its share too.
+		var members []int
+		for w := range slots {
+			hold[w] = make([][]int32, len(g.Topics))
+			if member[w] {
+				members = append(members, w)
+			}
+		}
+		for t, tp := range g.Topics {
+			for i, ps := range RangeAssignment(tp.Partitions, len(members)) {
+				hold[members[i]][t] = ps
+			}
+		}
+		for _, w := range members {
+			if crashed[w] {
+				continue
+			}
+			resume[w] = max(resume[w], e.at+pause)
+			if r := redoShare(e.redo, redoParts, hold[w], g.Topics); r > 0 {
+				if end, ok := perWorker.TimeOf(perWorker.Count(resume[w]) + r); ok {
+					resume[w] = end
+				} else {
+					resume[w] = math.Inf(1)
+				}
+			}
+		}
+	}
+
+	var cs []Curve
+	var counts []float64
+	for _, ps := range curves {
+		if len(ps) > 0 {
+			cs = append(cs, Curve{Pieces: ps})
+			counts = append(counts, 1)
+		}
+	}
+	var pr Prediction
+	pr.Curve = sumCurves(cs, counts)
+	ins := g.inputs()
+	for _, in := range ins {
+		pr.Events += in.Total()
+	}
+	pr.Queues = []Queue{{Count: 1, Inputs: ins, Capacity: sumCapacity(spans), Curve: pr.Curve, Worker: -1}}
+	pr.summarise()
+	return pr
+}
+
+// faultSession returns the Session of the crash at time at.
+func faultSession(faults []Fault, at float64) float64 {
+	for _, f := range faults {
+		if f.Kind == CrashWorker && f.At == at {
+			return f.Session
+		}
+	}
+	return 0
+}
+
+// faultInput is one producer's input with each partition's share of it.
+type faultInput struct {
+	topic int
+	rate  rate.Schedule
+	share []float64
+}
+
+func faultInputs(g Group) []faultInput {
+	var out []faultInput
+	for t, tp := range g.Topics {
+		for _, in := range tp.Inputs {
+			sh := make([]float64, tp.Partitions)
+			if in.Shares != nil {
+				copy(sh, in.Shares(tp.Partitions))
+			} else {
+				for p := range sh {
+					sh[p] = 1 / float64(tp.Partitions)
+				}
+			}
+			out = append(out, faultInput{topic: t, rate: in.Rate, share: sh})
+		}
+	}
+	return out
+}
+
+// runStretch plays one worker holding hold (by topic) at capacity over
+// [t0, t1) from its partitions' backlogs, returns its backlog pieces and
+// leaves in backlog what each of its partitions holds at t1 (first in,
+// first out; see the comment above predictFaults).
+func runStretch(inputs []faultInput, hold [][]int32, backlog [][]float64, capacity rate.Schedule, t0, t1 float64) []Piece {
+	load := make([]float64, len(inputs))
+	var scaled []rate.Schedule
+	for i, in := range inputs {
+		for _, p := range hold[in.topic] {
+			if int(p) < len(in.share) {
+				load[i] += in.share[p]
+			}
+		}
+		if load[i] > 0 {
+			scaled = append(scaled, in.rate.Scaled(load[i]))
+		}
+	}
+	b0 := 0.0
+	for t, ps := range hold {
+		for _, p := range ps {
+			b0 += backlog[t][p]
+		}
+	}
+	pieces, b1 := stretch(scaled, capacity, t0, t1, b0)
+	if math.IsInf(t1, 1) {
+		return pieces
+	}
+	arrived := 0.0
+	for _, s := range scaled {
+		arrived += s.Count(t1) - s.Count(t0)
+	}
+	served := max(b0+arrived-b1, 0)
+	keep, from := 0.0, t0
+	if served < b0 {
+		keep = 1 - served/b0
+	} else {
+		from = arrivalTime(scaled, t0, t1, served-b0)
+	}
+	for t, ps := range hold {
+		for _, p := range ps {
+			backlog[t][p] *= keep
+		}
+	}
+	for _, in := range inputs {
+		a := in.rate.Count(t1) - in.rate.Count(from)
+		for _, p := range hold[in.topic] {
+			if int(p) < len(in.share) {
+				backlog[in.topic][p] += in.share[p] * a
+			}
+		}
+	}
+	return pieces
+}
+
+// stretch is Fluid on [t0, t1) from backlog b0: the pieces and the
+// backlog at t1.
+func stretch(inputs []rate.Schedule, capacity rate.Schedule, t0, t1, b0 float64) ([]Piece, float64) {
+	bps := []float64{t0}
+	add := func(xs []float64) {
+		for _, x := range xs {
+			if x > t0 && x < t1 {
+				bps = append(bps, x)
+			}
+		}
+	}
+	for _, in := range inputs {
+		add(in.Breakpoints())
+	}
+	add(capacity.Breakpoints())
+	sort.Float64s(bps)
+	bps = dedup(bps)
+	net := func(t float64) float64 {
+		d := -capacity.Rate(t)
+		for _, in := range inputs {
+			d += in.Rate(t)
+		}
+		return d
+	}
+	var pieces []Piece
+	b := b0
+	for i, a := range bps {
+		end := t1
+		if i+1 < len(bps) {
+			end = bps[i+1]
+		}
+		d := net(a)
+		slope := 0.0
+		if !math.IsInf(end, 1) {
+			mid := (a + end) / 2
+			slope = (net(mid) - d) / (mid - a)
+		}
+		if math.IsInf(end, 1) && b <= eps && d <= 0 {
+			break
+		}
+		pieces, b = walk(pieces, a, end, b, d, slope)
+	}
+	return trimTail(pieces), b
+}
+
+// arrivalTime returns the s in [t0, t1] by which the inputs have brought
+// x events since t0 (t1 when they bring fewer), by bisection.
+func arrivalTime(inputs []rate.Schedule, t0, t1, x float64) float64 {
+	count := func(s float64) float64 {
+		n := 0.0
+		for _, in := range inputs {
+			n += in.Count(s) - in.Count(t0)
+		}
+		return n
+	}
+	if x <= 0 {
+		return t0
+	}
+	if count(t1) <= x {
+		return t1
+	}
+	lo, hi := t0, t1
+	for range 100 {
+		mid := (lo + hi) / 2
+		if count(mid) >= x {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
+}
+
+// holds reports whether a worker holds any partition.
+func holds(byTopic [][]int32) bool {
+	for _, ps := range byTopic {
+		if len(ps) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// live returns the last (or first) member that has not crashed, -1 when
+// none.
+func live(member, crashed []bool, last bool) int {
+	idx := -1
+	for w := range member {
+		if member[w] && !crashed[w] {
+			idx = w
+			if !last {
+				break
+			}
+		}
+	}
+	return idx
+}
+
+// redoShare is the part of redo a worker holding now gets: redo's
+// partitions (nil: every partition) that it holds now, over all of them.
+func redoShare(redo float64, on, now [][]int32, topics []Topic) float64 {
+	if redo <= 0 {
+		return 0
+	}
+	n, of := 0, 0
+	for t, tp := range topics {
+		if on == nil {
+			of += tp.Partitions
+			n += len(now[t])
+			continue
+		}
+		of += len(on[t])
+		for _, p := range now[t] {
+			if slices.Contains(on[t], p) {
+				n++
+			}
+		}
+	}
+	if of == 0 {
+		return 0
+	}
+	return redo * float64(n) / float64(of)
+}
+
+// zeroUntil returns s with a rate of 0 before z.
+func zeroUntil(s rate.Schedule, z float64) rate.Schedule {
+	if z <= 0 {
+		return s
+	}
+	if math.IsInf(z, 1) {
+		return rate.Schedule{}
+	}
+	segs := []rate.Segment{{Dur: z, From: 0, To: 0}}
+	start := 0.0
+	for _, g := range s.Segments() {
+		end := start + g.Dur
+		switch {
+		case end <= z:
+		case start >= z:
+			segs = append(segs, g)
+		default:
+			r := s.Rate(z)
+			segs = append(segs, rate.Segment{Dur: end - z, From: r, To: g.To})
+		}
+		start = end
+	}
+	return rate.New(segs...)
+}
+
+// capSpan is one worker's capacity over [from, to).
+type capSpan struct {
+	from, to float64
+	s        rate.Schedule
+}
+
+// sumCapacity returns the sum of the spans' capacities over time, taken
+// as constant between consecutive breakpoints (capacities are phases,
+// pauses and redos: piecewise constant).
+func sumCapacity(spans []capSpan) rate.Schedule {
+	ts := []float64{0}
+	for _, sp := range spans {
+		ts = append(ts, sp.from, sp.to)
+		for _, b := range sp.s.Breakpoints() {
+			if b > sp.from && b < sp.to {
+				ts = append(ts, b)
+			}
+		}
+	}
+	sort.Float64s(ts)
+	ts = dedup(ts)
+	at := func(t float64) float64 {
+		r := 0.0
+		for _, sp := range spans {
+			if t >= sp.from && t < sp.to {
+				r += sp.s.Rate(t)
+			}
+		}
+		return r
+	}
+	var segs []rate.Segment
+	for i, a := range ts {
+		if math.IsInf(a, 1) {
+			break
+		}
+		b := math.Inf(1)
+		if i+1 < len(ts) {
+			b = ts[i+1]
+		}
+		mid := a + 1
+		if !math.IsInf(b, 1) {
+			mid = (a + b) / 2
+		}
+		r := at(mid)
+		segs = append(segs, rate.Segment{Dur: b - a, From: r, To: r})
+		if math.IsInf(b, 1) {
+			break
+		}
+	}
+	return rate.New(segs...)
+}
