@@ -75,7 +75,10 @@ type Fault struct {
 // to the partitions of the faulted worker they get, to the workers that
 // take them over and are served first: a worker with r of them gets
 // nothing unique done until its capacity has served r after the pause,
-// i.e. its unique capacity is 0 on [t, M⁻¹(M(t + pause) + r)).
+// i.e. its unique capacity is 0 on [t, M⁻¹(M(t + pause) + r)). Each
+// worker live before and after a rebalance adds RebalanceRedo seconds of
+// its capacity, μ_w(t)·RebalanceRedo, to the redo, spread over every
+// partition.
 //
 // The group's backlog is the sum of its workers' pieces, as without
 // faults. Queues holds one queue for the whole group (its inputs, the sum
@@ -132,6 +135,7 @@ func predictFaults(g Group) Prediction {
 	}
 	curves := make([][]Piece, slots)
 	var spans []capSpan
+	var pauses [][2]float64 // a rebalance's pause and redo, every worker's
 	t0 := 0.0
 	for {
 		sort.SliceStable(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
@@ -185,6 +189,13 @@ func predictFaults(g Group) Prediction {
 		if from >= 0 {
 			redoParts = hold[from]
 		}
+		stayed := 0 // live before the rebalance and after
+		for w := range slots {
+			if member[w] && !crashed[w] && holds(hold[w]) {
+				stayed++
+			}
+		}
+		spread := float64(stayed) * perWorker.Rate(e.at) * max(g.RebalanceRedo, 0)
 		// The range balancer shares every topic among the members in
 		// order; a crashed member still in the group gets its share too.
 		var members []int
@@ -199,12 +210,13 @@ func predictFaults(g Group) Prediction {
 				hold[members[i]][t] = ps
 			}
 		}
+		stop := [2]float64{e.at, e.at}
 		for _, w := range members {
 			if crashed[w] {
 				continue
 			}
 			resume[w] = max(resume[w], e.at+pause)
-			if r := redoShare(e.redo, redoParts, hold[w], g.Topics); r > 0 {
+			if r := redoShare(e.redo, redoParts, hold[w], g.Topics) + redoShare(spread, nil, hold[w], g.Topics); r > 0 {
 				if end, ok := perWorker.TimeOf(perWorker.Count(resume[w]) + r); ok {
 					resume[w] = end
 				} else {
@@ -212,6 +224,12 @@ func predictFaults(g Group) Prediction {
 				}
 			}
 		}
+		for _, w := range members {
+			if !crashed[w] {
+				stop[1] = max(stop[1], resume[w])
+			}
+		}
+		pauses = append(pauses, stop)
 	}
 
 	var cs []Curve
@@ -230,7 +248,41 @@ func predictFaults(g Group) Prediction {
 	}
 	pr.Queues = []Queue{{Count: 1, Inputs: ins, Capacity: sumCapacity(spans), Curve: pr.Curve, Worker: -1}}
 	pr.summarise()
+	pr.growthOutside(pauses)
 	return pr
+}
+
+// growthOutside sets the growth rate and its window from the busy pieces
+// outside the rebalances' pauses: a pause lasts a fraction of a second,
+// and its slope (the whole input, nothing processed) is no growth phase
+// a run can fit.
+func (pr *Prediction) growthOutside(pauses [][2]float64) {
+	in := func(p Piece) bool {
+		for _, w := range pauses {
+			if p.T0 >= w[0] && p.T1 <= w[1] {
+				return true
+			}
+		}
+		return false
+	}
+	best, bestAt := 0.0, -1.0
+	for _, p := range pr.Curve.Pieces {
+		if isEmpty(p) || in(p) {
+			continue
+		}
+		for _, t := range []float64{p.T0, p.T1} {
+			if math.IsInf(t, 1) {
+				continue
+			}
+			if s := p.Slope(t); s > best+1e-9 {
+				best, bestAt = s, t
+			}
+		}
+	}
+	pr.GrowthRate, pr.GrowthFromS, pr.GrowthToS = best, 0, 0
+	if bestAt >= 0 {
+		pr.GrowthFromS, pr.GrowthToS = growthWindow(pr.Curve.Pieces, bestAt, best*0.995)
+	}
 }
 
 // faultSession returns the Session of the crash at time at.

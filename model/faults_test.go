@@ -29,11 +29,27 @@ func TestPredictFaults(t *testing.T) {
 		},
 		{
 			// As above with a 1 s rebalance pause: 100 more arrive while
-			// nothing is processed (growth 100/s), 600 at 51 s, then
-			// +40/s for 49 s: 2,560 at 100 s, drained 2,560/60 later.
+			// nothing is processed, 600 at 51 s, then +40/s for 49 s:
+			// 2,560 at 100 s, drained 2,560/60 later. The pause's 100/s
+			// is not the growth rate (see growthOutside).
 			name: "remove-worker, pause",
 			g:    Group{Topics: in(6, 100, 100), Workers: 3, Capacity: forever(90), Faults: []Fault{{At: 50, Kind: RemoveWorker}}, RebalancePause: 1},
-			want: Prediction{Events: 10000, PeakBacklog: 2560, PeakAtS: 100, GrowthRate: 100, DrainedAtS: 100 + 2560.0/60},
+			want: Prediction{Events: 10000, PeakBacklog: 2560, PeakAtS: 100, GrowthRate: 40, DrainedAtS: 100 + 2560.0/60},
+		},
+		{
+			// As "remove-worker" with redone records: the leaving worker
+			// (partitions 4 and 5) leaves 6, and each of the 2 workers
+			// that stay redoes 0.5 s of its 30/s, 30 spread over the 6
+			// partitions. The worker with 0–2 gets 15 (0.5 s without a
+			// unique event), the one with 3–5 15 + 6 (0.7 s): 36 events
+			// of capacity lost while both are busy, 2,536 at 100 s
+			// (growth 40/s after the redo). From 250 each at 50 s they
+			// hold 250 + 2,500 − 30·49.5 = 1,265 and 1,271 at 100 s; the
+			// second is empty 1,271/30 s later.
+			name: "remove-worker, redo",
+			g: Group{Topics: in(6, 100, 100), Workers: 3, Capacity: forever(90), RebalanceRedo: 0.5,
+				Faults: []Fault{{At: 50, Kind: RemoveWorker, Redo: 6}}},
+			want: Prediction{Events: 10000, PeakBacklog: 2536, PeakAtS: 100, GrowthRate: 40, DrainedAtS: 100 + 1271.0/30},
 		},
 		{
 			// 4 partitions (20/s each) on 2 workers at 30/s (capacity
@@ -61,15 +77,16 @@ func TestPredictFaults(t *testing.T) {
 		{
 			// As above with a 1 s rebalance pause and 15 records redone:
 			// at 36 s the worker with partitions 0–2 holds 90 + 27 = 117,
-			// the other 27 (growth 54/s while both pause). The first one
+			// the other 27 (+54/s while both pause). The first one
 			// then serves the 15 redone records (0.5 s at 30/s, no unique
 			// event done): 130.5 at 36.5 s, the group 130.5 + 27 − 1.5 =
-			// 156 (+24/s). Then both drain at 3/s: the second is empty at
+			// 156 (+24/s). Outside that pause the growth is the crash's
+			// 18/s. Then both drain at 3/s: the second is empty at
 			// 45 s, the first 130.5/3 = 43.5 s after 36.5 s, at 80 s.
 			name: "crash-worker, pause and redo",
 			g: Group{Topics: in(6, 54, 100), Workers: 3, Capacity: forever(90), RebalancePause: 1,
 				Faults: []Fault{{At: 30, Kind: CrashWorker, Session: 5, Redo: 15}}},
-			want: Prediction{Events: 5400, PeakBacklog: 156, PeakAtS: 36.5, GrowthRate: 54, DrainedAtS: 80},
+			want: Prediction{Events: 5400, PeakBacklog: 156, PeakAtS: 36.5, GrowthRate: 18, DrainedAtS: 80},
 		},
 		{
 			// Remove then add (the bench's scenario): 6 partitions, 3

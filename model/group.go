@@ -40,9 +40,12 @@ type Group struct {
 	// Faults, when set, add, remove and crash workers at their times (see
 	// the comment above predictFaults); RebalancePause is how long, in
 	// scenario seconds, every live worker processes nothing at each
-	// rebalance they cause.
+	// rebalance they cause, and RebalanceRedo how much of its capacity,
+	// in scenario seconds, each worker that stays processes again after
+	// one (an exactly-once worker's aborted transaction).
 	Faults         []Fault
 	RebalancePause float64
+	RebalanceRedo  float64
 }
 
 // RangeAssignment returns the partitions of one topic each worker gets
