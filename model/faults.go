@@ -33,6 +33,9 @@ type Fault struct {
 	// Session is, for a crash, how long after At the crashed worker's
 	// partitions stay with it (its session timeout), scenario seconds.
 	Session float64
+	// Join is, for an add, how long after At the new worker joins and
+	// the rebalance starts; the others keep their partitions meanwhile.
+	Join float64
 	// Redo is how many events already counted processed are processed
 	// again after the rebalance the fault causes (a crash's uncommitted
 	// records, an exactly-once worker's aborted transaction): they cost
@@ -46,7 +49,7 @@ type Fault struct {
 // Workers are numbered as the harness numbers them: 0 … W−1 from the
 // start, an added worker the next number; a remove takes the last live
 // worker, a crash the first. At every rebalance (a remove or an add at
-// its time, a crash Session after it) each topic's partitions are shared
+// its time, an add Join after it, a crash Session after it) each topic's partitions are shared
 // among the live workers by the range balancer in worker order, and
 // every live worker processes nothing for RebalancePause (members revoke
 // everything, rejoin and fetch their committed offsets: the eager
@@ -78,7 +81,10 @@ type Fault struct {
 // i.e. its unique capacity is 0 on [t, M⁻¹(M(t + pause) + r)). Each
 // worker live before and after a rebalance adds RebalanceRedo seconds of
 // its capacity, μ_w(t)·RebalanceRedo, to the redo, spread over every
-// partition.
+// partition, but at most half its backlog B_w then: what is redone is a
+// poll cut short (an aborted transaction), and a poll holds at most the
+// worker's backlog, so a worker that keeps up redoes next to nothing. A
+// removed worker's Redo (its own cut poll) is capped the same way.
 //
 // The group's backlog is the sum of its workers' pieces, as without
 // faults. Queues holds one queue for the whole group (its inputs, the sum
@@ -123,15 +129,21 @@ func predictFaults(g Group) Prediction {
 
 	// The faults, and each crash's rebalance Session later (an expiry).
 	type event struct {
-		at     float64
-		kind   FaultKind
-		expiry bool
-		redo   float64
-		slot   int // an expiry's crashed worker
+		at      float64
+		origin  float64 // the fault's own time (an add's, before it joins)
+		kind    FaultKind
+		expiry  bool
+		redo    float64
+		session float64 // a crash's
+		slot    int     // an expiry's crashed worker
 	}
 	var evs []event
 	for _, f := range faults {
-		evs = append(evs, event{at: f.At, kind: f.Kind, redo: f.Redo, slot: -1})
+		at := f.At
+		if f.Kind == AddWorker {
+			at += max(f.Join, 0)
+		}
+		evs = append(evs, event{at: at, origin: f.At, kind: f.Kind, redo: f.Redo, session: max(f.Session, 0), slot: -1})
 	}
 	curves := make([][]Piece, slots)
 	var spans []capSpan
@@ -181,21 +193,26 @@ func predictFaults(g Group) Prediction {
 		case e.kind == CrashWorker:
 			if w := live(member, crashed, false); w >= 0 {
 				crashed[w] = true
-				evs = append(evs, event{at: e.at + max(faultSession(faults, e.at), 0), expiry: true, redo: e.redo, slot: w})
+				end := e.at + e.session
+				evs = append(evs, event{at: end, origin: end, expiry: true, redo: e.redo, slot: w})
 			}
 			continue // no rebalance until its session ends
 		}
+		redo := e.redo
 		redoParts := [][]int32(nil)
 		if from >= 0 {
 			redoParts = hold[from]
-		}
-		stayed := 0 // live before the rebalance and after
-		for w := range slots {
-			if member[w] && !crashed[w] && holds(hold[w]) {
-				stayed++
+			if e.kind == RemoveWorker {
+				// A leaving worker's cut batch held at most its backlog.
+				redo = min(redo, held(hold[from], backlog)/2)
 			}
 		}
-		spread := float64(stayed) * perWorker.Rate(e.at) * max(g.RebalanceRedo, 0)
+		spread := 0.0 // the redo of the workers live before and after
+		for w := range slots {
+			if member[w] && !crashed[w] && holds(hold[w]) {
+				spread += min(perWorker.Rate(e.at)*max(g.RebalanceRedo, 0), held(hold[w], backlog)/2)
+			}
+		}
 		// The range balancer shares every topic among the members in
 		// order; a crashed member still in the group gets its share too.
 		var members []int
@@ -210,13 +227,13 @@ func predictFaults(g Group) Prediction {
 				hold[members[i]][t] = ps
 			}
 		}
-		stop := [2]float64{e.at, e.at}
+		stop := [2]float64{e.origin, e.at}
 		for _, w := range members {
 			if crashed[w] {
 				continue
 			}
 			resume[w] = max(resume[w], e.at+pause)
-			if r := redoShare(e.redo, redoParts, hold[w], g.Topics) + redoShare(spread, nil, hold[w], g.Topics); r > 0 {
+			if r := redoShare(redo, redoParts, hold[w], g.Topics) + redoShare(spread, nil, hold[w], g.Topics); r > 0 {
 				if end, ok := perWorker.TimeOf(perWorker.Count(resume[w]) + r); ok {
 					resume[w] = end
 				} else {
@@ -253,9 +270,10 @@ func predictFaults(g Group) Prediction {
 }
 
 // growthOutside sets the growth rate and its window from the busy pieces
-// outside the rebalances' pauses: a pause lasts a fraction of a second,
-// and its slope (the whole input, nothing processed) is no growth phase
-// a run can fit.
+// outside the rebalances, from a remove or an add to the end of the
+// pause and redo it causes: that lasts a fraction of a second, and its
+// slope (the whole input, or the old workers' against a new one's
+// input) is no growth phase a run can fit.
 func (pr *Prediction) growthOutside(pauses [][2]float64) {
 	in := func(p Piece) bool {
 		for _, w := range pauses {
@@ -283,16 +301,6 @@ func (pr *Prediction) growthOutside(pauses [][2]float64) {
 	if bestAt >= 0 {
 		pr.GrowthFromS, pr.GrowthToS = growthWindow(pr.Curve.Pieces, bestAt, best*0.995)
 	}
-}
-
-// faultSession returns the Session of the crash at time at.
-func faultSession(faults []Fault, at float64) float64 {
-	for _, f := range faults {
-		if f.Kind == CrashWorker && f.At == at {
-			return f.Session
-		}
-	}
-	return 0
 }
 
 // faultInput is one producer's input with each partition's share of it.
@@ -445,6 +453,17 @@ func arrivalTime(inputs []rate.Schedule, t0, t1, x float64) float64 {
 		}
 	}
 	return hi
+}
+
+// held returns the backlog of the partitions a worker holds.
+func held(byTopic [][]int32, backlog [][]float64) float64 {
+	b := 0.0
+	for t, ps := range byTopic {
+		for _, p := range ps {
+			b += backlog[t][p]
+		}
+	}
+	return b
 }
 
 // holds reports whether a worker holds any partition.

@@ -52,6 +52,18 @@ func TestPredictFaults(t *testing.T) {
 			want: Prediction{Events: 10000, PeakBacklog: 2536, PeakAtS: 100, GrowthRate: 40, DrainedAtS: 100 + 1271.0/30},
 		},
 		{
+			// A rebalance of workers that keep up (70/s against 3 ×
+			// 30/s) redoes nothing: a cut poll holds at most half the
+			// worker's backlog, here 0. Then 2 workers at 35/s against
+			// 30/s: +10/s to 500 at 100 s, 250 each, drained 250/30 s
+			// later. (Without the cap the 2 · 30 + 10 redone records
+			// would make it 570.)
+			name: "remove-worker, redo while keeping up",
+			g: Group{Topics: in(6, 70, 100), Workers: 3, Capacity: forever(90), RebalanceRedo: 1,
+				Faults: []Fault{{At: 50, Kind: RemoveWorker, Redo: 10}}},
+			want: Prediction{Events: 7000, PeakBacklog: 500, PeakAtS: 100, GrowthRate: 10, DrainedAtS: 100 + 250.0/30},
+		},
+		{
 			// 4 partitions (20/s each) on 2 workers at 30/s (capacity
 			// 60 of 2 workers): each gets 40/s, +10/s: 400 each at 40 s,
 			// 200 on every partition. A third worker (30/s, the same
@@ -97,6 +109,16 @@ func TestPredictFaults(t *testing.T) {
 			g: Group{Topics: in(6, 100, 100), Workers: 3, Capacity: forever(90),
 				Faults: []Fault{{At: 30, Kind: RemoveWorker}, {At: 50, Kind: AddWorker}}},
 			want: Prediction{Events: 10000, PeakBacklog: 1600, PeakAtS: 100, GrowthRate: 40, DrainedAtS: 100 + 1600.0/90},
+		},
+		{
+			// As above, the new worker joining 2 s after the fault: +40/s
+			// until 52 s (1,180), then +10/s to 1,660 at 100 s. The
+			// growth between the fault and the join (still +40/s) is a
+			// transient, but here it equals the stretch before.
+			name: "remove-worker then add-worker, join",
+			g: Group{Topics: in(6, 100, 100), Workers: 3, Capacity: forever(90),
+				Faults: []Fault{{At: 30, Kind: RemoveWorker}, {At: 50, Kind: AddWorker, Join: 2}}},
+			want: Prediction{Events: 10000, PeakBacklog: 1660, PeakAtS: 100, GrowthRate: 40, DrainedAtS: 100 + 1660.0/90},
 		},
 	}
 	for _, tt := range tests {

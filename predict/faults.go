@@ -21,6 +21,15 @@ const DefaultCrashSession = 2 * time.Second
 // about 0.1 s of scenario time, 10 ms of wall time.
 const DefaultRebalancePause = 10 * time.Millisecond
 
+// DefaultJoinDelay is how long, in wall time, an added worker takes to
+// start the rebalance that gives it partitions: the group's members
+// learn of its join at their next heartbeat (every 100 ms), half an
+// interval on average, and keep their partitions until then. At ×10 the
+// observed backlog of a group with an add-worker fault went on growing
+// for 0.7 s or more after the fault (the peak's sample 0.8–1.8 s after
+// it).
+const DefaultJoinDelay = 50 * time.Millisecond
+
 // Timing is how the harness plays worker faults, for the model: the wall
 // times it takes, converted to scenario time by Speedup.
 type Timing struct {
@@ -34,6 +43,9 @@ type Timing struct {
 	// rebalance (wall). The default is DefaultRebalancePause; a negative
 	// value is none.
 	RebalancePause time.Duration
+	// JoinDelay is how long an added worker takes to join (wall). The
+	// default is DefaultJoinDelay; a negative value is none.
+	JoinDelay time.Duration
 	// CommitEvery is how often, in scenario seconds, an at-least-once
 	// worker commits what it processed: a crash leaves on average half of
 	// it uncommitted, to be processed again. The default is 0.2 s.
@@ -53,6 +65,9 @@ func (tm Timing) withDefaults() Timing {
 	}
 	if tm.RebalancePause == 0 {
 		tm.RebalancePause = DefaultRebalancePause
+	}
+	if tm.JoinDelay == 0 {
+		tm.JoinDelay = DefaultJoinDelay
 	}
 	if tm.CommitEvery <= 0 {
 		tm.CommitEvery = 0.2
@@ -78,7 +93,8 @@ func (tm Timing) scenario(d time.Duration) float64 { return max(d.Seconds(), 0) 
 // capacity: under the verdicts' floor of a second of the group's). An
 // exactly-once group also aborts the open transaction of every member at
 // each rebalance (a leaving worker its cut batch): half a poll each,
-// which the model takes as μ_w(t)·Poll/2 per member (RebalanceRedo).
+// which the model takes as μ_w(t)·Poll/2 per member (RebalanceRedo), at
+// most half the member's backlog (a poll holds no more than that).
 // An at-least-once worker commits on revoke and on leaving: nothing is
 // redone.
 func modelFaults(sc *scenario.Scenario, name string, tm Timing) (faults []model.Fault, pause, redo float64) {
@@ -102,6 +118,7 @@ func modelFaults(sc *scenario.Scenario, name string, tm Timing) (faults []model.
 			}
 		case scenario.AddWorker:
 			mf.Kind = model.AddWorker
+			mf.Join = tm.scenario(tm.JoinDelay)
 		case scenario.CrashWorker:
 			mf.Kind = model.CrashWorker
 			mf.Session = tm.scenario(tm.CrashSession)
