@@ -64,6 +64,18 @@ func TestPredictFaults(t *testing.T) {
 			want: Prediction{Events: 7000, PeakBacklog: 500, PeakAtS: 100, GrowthRate: 10, DrainedAtS: 100 + 250.0/30},
 		},
 		{
+			// Keyed: partition 0 gets 3/4 of 60/s, partition 1 1/4; 2
+			// workers at 30/s. The first grows at 45 − 30 = 15/s to 750
+			// at 50 s, the second keeps up. It leaves: the first holds
+			// both, 60/s against 30/s, 750 + 30·50 = 2,250 at 100 s,
+			// drained 2,250/30 s later. (Evenly spread it would be 1,500.)
+			name: "remove-worker, keyed",
+			g: Group{Topics: []Topic{{Partitions: 2, Inputs: []Input{{Rate: rate.New(constant(100, 60)),
+				Shares: func(int) []float64 { return []float64{0.75, 0.25} }}}}},
+				Workers: 2, Capacity: forever(60), Faults: []Fault{{At: 50, Kind: RemoveWorker}}},
+			want: Prediction{Events: 6000, PeakBacklog: 2250, PeakAtS: 100, GrowthRate: 30, DrainedAtS: 175},
+		},
+		{
 			// 4 partitions (20/s each) on 2 workers at 30/s (capacity
 			// 60 of 2 workers): each gets 40/s, +10/s: 400 each at 40 s,
 			// 200 on every partition. A third worker (30/s, the same
