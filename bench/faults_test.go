@@ -2,7 +2,9 @@ package bench
 
 import (
 	"testing"
+	"time"
 
+	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/results"
 )
 
@@ -60,5 +62,26 @@ func TestRemoveAddWorker(t *testing.T) {
 		t.Logf("%s: peak %.0f (predicted %.1f) at %.2f s, growth %.2f/s (%.2f), drained at %v (%v), lost %d, duplicates %d",
 			g, gs.Observed.PeakBacklog, gs.Predicted.PeakBacklog, gs.Observed.PeakAtS, gs.Observed.GrowthRate, gs.Predicted.GrowthRate,
 			deref(gs.Observed.DrainedAtS), deref(gs.Predicted.DrainedAtS), gs.Observed.Lost, gs.Observed.DuplicatesDelivered)
+	}
+}
+
+// TestDrainTimeoutFaults: the default drain timeout waits for the drain a
+// worker fault causes. 80/s for 10 minutes against 3 workers at 30/s keeps
+// up; without the worker removed at 1 minute the run would wait 30 s after
+// the producers. With 2 workers it grows at 20/s for 540 s, 10,800 events,
+// which they drain in 180 s (and 0.8 more events of the rebalance's 10 ms
+// pause, 0.013 s): 180 s plus the 30 s of slack, at ×1.
+func TestDrainTimeoutFaults(t *testing.T) {
+	sc := parse(t, `
+name: drain
+topics: {orders: {partitions: 6}}
+producers: {orders: {topic: orders, phases: [{duration: 10m, rate: 80}]}}
+groups: {g: {topics: [orders], workers: 3, capacity: 90}}
+faults: [{at: 1m, action: remove-worker, group: g}]
+`)
+	cfg := &Config{Scenario: sc, Speedup: 1}
+	got := defaultDrainTimeout(cfg, predict.PredictTimed(sc, nil, predict.Timing{Speedup: 1}))
+	if want := 210 * time.Second; got < want || got > want+20*time.Millisecond {
+		t.Errorf("drain timeout %v, want %v (and the pause's 13 ms)", got, want)
 	}
 }

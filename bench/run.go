@@ -200,7 +200,7 @@ func (r *run) startWorker(name string, w int) {
 		Throttle:       workerThrottle(r.sc, name, w, perWorker),
 		Start:          r.start,
 		Speedup:        r.cfg.Speedup,
-		CommitEvery:    max(r.cfg.wall(0.2), 5*time.Millisecond),
+		CommitEvery:    r.commitEvery(),
 		MaxPoll:        maxPoll(g),
 		SessionTimeout: crashSession(r.sc, name, r.crashSession),
 		Opts:           r.conn.Opts,
@@ -471,9 +471,13 @@ func (r *run) timing() predict.Timing {
 	return predict.Timing{
 		Speedup:      r.cfg.Speedup,
 		CrashSession: r.crashSession,
-		CommitEvery:  max(r.cfg.wall(0.2), 5*time.Millisecond).Seconds() * r.cfg.Speedup,
+		CommitEvery:  r.commitEvery().Seconds() * r.cfg.Speedup,
 	}
 }
+
+// commitEvery is how often a busy worker commits, wall time: every 0.2
+// scenario seconds, but not more often than every 5 ms.
+func (r *run) commitEvery() time.Duration { return max(r.cfg.wall(0.2), 5*time.Millisecond) }
 
 // maxPoll is the most records a worker of g takes per poll: a quarter of a
 // scenario-second of its largest capacity, so a batch (and, exactly once,
