@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/backlogbench/backlogbench/broker"
+	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/sampler"
 	"github.com/backlogbench/backlogbench/scenario"
 )
@@ -58,7 +59,7 @@ func (r *run) connect(ctx context.Context) error {
 
 // DefaultCrashSession is the session timeout of a group with a
 // crash-worker fault, or the broker's minimum when that is larger.
-const DefaultCrashSession = 2 * time.Second
+const DefaultCrashSession = predict.DefaultCrashSession
 
 // hasCrash reports whether the scenario crashes a worker.
 func (r *run) hasCrash() bool {
