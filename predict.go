@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/backlogbench/backlogbench/bench"
 	"github.com/backlogbench/backlogbench/model"
 	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/report"
@@ -37,7 +36,6 @@ type groupPredict struct {
 func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("predict", "SCENARIO [flags]", stderr)
 	format := fs.String("format", "table", "output format: table or json")
-	speedup := fs.Float64("speedup", 1, "the speedup the run will use: a crash's session timeout and a rebalance's pause take wall time, N times more scenario time at ×N")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -59,10 +57,7 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, w := range sc.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	if !(*speedup >= bench.MinSpeedup && *speedup <= bench.MaxSpeedup) {
-		return usagef("--speedup: must be between %v and %v, got %v", bench.MinSpeedup, bench.MaxSpeedup, *speedup)
-	}
-	preds := predict.PredictTimed(sc, nil, predict.Timing{Speedup: *speedup})
+	preds := predict.Predict(sc)
 	cp := predict.CriticalPath(sc)
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	if *format == "json" {

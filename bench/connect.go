@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/backlogbench/backlogbench/broker"
-	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/sampler"
 	"github.com/backlogbench/backlogbench/scenario"
 )
@@ -59,7 +58,7 @@ func (r *run) connect(ctx context.Context) error {
 
 // DefaultCrashSession is the session timeout of a group with a
 // crash-worker fault, or the broker's minimum when that is larger.
-const DefaultCrashSession = predict.DefaultCrashSession
+const DefaultCrashSession = 2 * time.Second
 
 // hasCrash reports whether the scenario crashes a worker.
 func (r *run) hasCrash() bool {

@@ -124,17 +124,23 @@ func workerFaults(sc *scenario.Scenario, group string) string {
 	return strings.Join(names, " and ")
 }
 
-// unmodelled names the faults that touch a group and that the model
-// leaves out: produce errors on a topic it reads (whose retries hold
-// events back and then deliver them in a burst). Worker faults are in
-// the prediction. "" when none.
-func unmodelled(sc *scenario.Scenario, group string) string {
+// faultsOn names the faults that touch a group: its worker faults, and
+// produce errors on a topic it reads (whose retries hold events back and
+// then deliver them in a burst). "" when none.
+func faultsOn(sc *scenario.Scenario, group string) string {
+	names := []string{}
+	if w := workerFaults(sc, group); w != "" {
+		names = append(names, w)
+	}
 	for _, f := range sc.Faults {
-		if f.Action == scenario.ProduceErrors && (f.Topic == "" || slices.Contains(sc.Groups[group].Topics, f.Topic)) {
-			return f.Action
+		if f.Action != scenario.ProduceErrors || slices.Contains(names, f.Action) {
+			continue
+		}
+		if f.Topic == "" || slices.Contains(sc.Groups[group].Topics, f.Topic) {
+			names = append(names, f.Action)
 		}
 	}
-	return ""
+	return strings.Join(names, " and ")
 }
 
 // finish fills the observed figures and verdicts from the samples.
@@ -224,9 +230,9 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 			delete(gs.Verdicts, "growth_rate")
 			s.Notes = append(s.Notes, fmt.Sprintf("%s: growth_rate reported, not judged: the predicted steepest stretch lasts under %ds (a ramp peaks for an instant), too short to fit", pred.Name, verdict.MinGrowthWindow))
 		}
-		if f := unmodelled(r.Scenario, pred.Name); f != "" {
-			// The model has the producers' pace fixed: the group's
-			// backlog figures are reported, not judged.
+		if f := faultsOn(r.Scenario, pred.Name); f != "" {
+			// The model has the group's workers and its producers' pace
+			// fixed: its backlog figures are reported, not judged.
 			for _, m := range []string{"peak_backlog", "peak_at_s", "growth_rate", "drained_at_s"} {
 				delete(gs.Verdicts, m)
 			}
@@ -252,7 +258,7 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 			}
 		}
 		if len(r.Samples) > 1 {
-			cond := predict.Conditional(r.Scenario, pred.Name, gs.Assignment, acked, r.timing)
+			cond := predict.Conditional(r.Scenario, pred.Name, gs.Assignment, acked)
 			for k := range r.Samples {
 				r.Samples[k].Groups[gi].Conditional = cond.Curve.Backlog(r.Samples[k].T)
 			}

@@ -34,9 +34,6 @@ import (
 type Result struct {
 	results.Data
 	Predictions []predict.GroupPrediction
-	// timing is how the run played worker faults, for the conditional
-	// prediction.
-	timing predict.Timing
 }
 
 // stopWait bounds the wait for the workers to stop when a run is stopped
@@ -200,7 +197,7 @@ func (r *run) startWorker(name string, w int) {
 		Throttle:       workerThrottle(r.sc, name, w, perWorker),
 		Start:          r.start,
 		Speedup:        r.cfg.Speedup,
-		CommitEvery:    r.commitEvery(),
+		CommitEvery:    max(r.cfg.wall(0.2), 5*time.Millisecond),
 		MaxPoll:        maxPoll(g),
 		SessionTimeout: crashSession(r.sc, name, r.crashSession),
 		Opts:           r.conn.Opts,
@@ -451,8 +448,7 @@ func (r *run) reassign() []predict.GroupPrediction {
 			got[name] = gs.Assignment
 		}
 	}
-	r.res.timing = r.timing()
-	preds := predict.PredictTimed(r.sc, got, r.res.timing)
+	preds := predict.PredictAssigned(r.sc, got)
 	r.res.Predictions = preds
 	for _, p := range preds {
 		gs := r.res.Summary.Groups[p.Name]
@@ -463,21 +459,6 @@ func (r *run) reassign() []predict.GroupPrediction {
 	}
 	return preds
 }
-
-// timing is how this run plays worker faults, for the model: its
-// speedup, the session timeout of a group with a crash, and the commit
-// cadence of its workers (CommitEvery, in scenario time).
-func (r *run) timing() predict.Timing {
-	return predict.Timing{
-		Speedup:      r.cfg.Speedup,
-		CrashSession: r.crashSession,
-		CommitEvery:  r.commitEvery().Seconds() * r.cfg.Speedup,
-	}
-}
-
-// commitEvery is how often a busy worker commits, wall time: every 0.2
-// scenario seconds, but not more often than every 5 ms.
-func (r *run) commitEvery() time.Duration { return max(r.cfg.wall(0.2), 5*time.Millisecond) }
 
 // maxPoll is the most records a worker of g takes per poll: a quarter of a
 // scenario-second of its largest capacity, so a batch (and, exactly once,
@@ -491,10 +472,7 @@ func maxPoll(g scenario.Group) int {
 }
 
 // defaultDrainTimeout is the compressed time from the end of production to
-// the latest predicted drain, plus 30s of wall time for slack. The
-// predictions include the groups' worker faults (a removed or crashed
-// worker's capacity, a crash's session, the rebalances), so a run with
-// faults waits for the drain they cause.
+// the latest predicted drain, plus 30s of wall time for slack.
 func defaultDrainTimeout(cfg *Config, preds []predict.GroupPrediction) time.Duration {
 	end := cfg.Scenario.End()
 	last := end
