@@ -55,7 +55,7 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("watch", "[flags]", stderr)
 	fs.StringSliceVar(&o.brokers, "brokers", []string{"localhost:9092"}, "seed brokers host[:port],... (a host without a port means :9092)")
 	o.conn.registerSecurity(fs)
-	fs.StringSliceVar(&o.groups, "group", nil, "a group to watch; repeat or comma-separate (default: every group with a committed offset)")
+	fs.StringSliceVar(&o.groups, "group", nil, "a group to watch; repeat or comma-separate (default: every group with a committed offset or members holding partitions)")
 	fs.DurationVar(&o.interval, "interval", 5*time.Second, "time between samples")
 	fs.IntVar(&o.window, "window", 10, "samples the rates are fitted over")
 	fs.DurationVar(&o.forDur, "for", 0, "stop after this long (default: until Ctrl-C)")
@@ -150,7 +150,7 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer srv.Close()
 		fmt.Fprintf(stderr, "metrics: http://%s/metrics\n", srv.Addr())
 	}
-	what := "every group with a committed offset"
+	what := "every group with a committed offset or members"
 	if len(cfg.Groups) > 0 {
 		what = strings.Join(cfg.Groups, ", ")
 	}

@@ -93,7 +93,7 @@ func TestWatchClusterStates(t *testing.T) {
 		return out
 	}
 
-	// Every group with a commit: not fresh (no commit), nor nosuch.
+	// Every group with a commit or a member: not nosuch.
 	all := watch()
 	for _, c := range []struct{ group, state string }{{"idle", KeepingUp}, {"stuck", Stalled}} {
 		g, ok := all[c.group]
@@ -105,8 +105,9 @@ func TestWatchClusterStates(t *testing.T) {
 			t.Errorf("%s: state %s, want %s (notes %q)", c.group, g.State, c.state, g.Notes)
 		}
 	}
-	if _, ok := all["fresh"]; ok {
-		t.Errorf("fresh, a group with no commit, is watched without --group")
+	// fresh has no commit but a member holding a partition: it is shown.
+	if g, ok := all["fresh"]; !ok || g.State != NoCommits {
+		t.Errorf("fresh (a member, no commit) without --group: watched %v, state %q; want %s", ok, g.State, NoCommits)
 	}
 	if g := all["stuck"]; g.Lag == nil || *g.Lag != 95 || g.Forecast == nil || !g.Stalled {
 		t.Errorf("stuck: lag %v, forecast %+v, stalled %v; want 95, one, true", g.Lag, g.Forecast, g.Stalled)

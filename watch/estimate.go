@@ -22,7 +22,9 @@ const (
 	Growing = "growing"
 	// Stalled: lagging with no commit over the last StallSamples samples.
 	Stalled = "stalled"
-	// Measuring: fewer than two comparable samples yet.
+	// Measuring: fewer than two comparable samples yet, or a group that
+	// has been backlogged for fewer than minBusy samples: its processing
+	// rate is not measured yet, and its lag says it is not keeping up.
 	Measuring = "measuring"
 	// NoCommits: the group has committed no offset yet.
 	NoCommits = "no-commits"
@@ -212,7 +214,8 @@ type point struct{ t, n float64 }
 // committed offset that moved back (a rewind), a log end offset that
 // moved back (a recreated topic), or a sample none of the partitions is
 // read in. A partition the group starts committing on joins the sums as
-// if its offsets had held at its first reading.
+// if its offsets had held at its first reading; when it joins lagging, the
+// rates restart from there (see cut).
 func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 	opt = opt.withDefaults()
 	last := hist[len(hist)-1]
@@ -337,9 +340,11 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 	if e.TimeLagSource == TimeLagInterpolated {
 		e.Notes = append(e.Notes, "time lag interpolated from the sampled end offsets: some records have no usable timestamp")
 	}
-	st := rates(tC, tE, sumC, sumE, opt)
+	j := cut(win, live, pfirst)
+	e.Samples = n - j
+	st := rates(tC[j:], tE[j:], sumC[j:], sumE[j:], opt)
 	e.Input, e.Processing, e.ProcessingAtLeast, e.Stalled = st.input, st.processing, st.atLeast, st.stalled
-	e.State = state(st, e.Lag, n)
+	e.State = state(st, e.Lag, n-j)
 	var parts [][]point
 	for _, key := range live {
 		parts = append(parts, e.Partitions[idx[key]].arrivals)
@@ -362,7 +367,13 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 	for _, id := range ids {
 		m := MemberEstimate{Member: id, keys: held[id], Input: unknownRate, Processing: unknownRate}
 		cs, es := make([]float64, n), make([]float64, n)
+		// From the first reading of its earliest partition, or later
+		// where a partition joined lagging.
 		from := n - 1
+		for _, key := range m.keys {
+			from = min(from, pfirst[key])
+		}
+		from = max(from, cut(win, m.keys, pfirst))
 		var arr [][]point
 		for _, key := range m.keys {
 			p := &e.Partitions[idx[key]]
@@ -370,7 +381,6 @@ func EstimateGroup(hist []GroupSample, origin time.Time, opt Options) Estimate {
 				cs[k] += pcs[key][k]
 				es[k] += pes[key][k]
 			}
-			from = min(from, pfirst[key])
 			m.Lag += p.Lag
 			m.TimeLag = max(m.TimeLag, p.TimeLag)
 			m.Partitions = append(m.Partitions, pname(key))
@@ -458,6 +468,9 @@ type series struct {
 	input, processing Rate
 	atLeast, stalled  bool
 	lagging           bool // the latest sample lags
+	// short: backlogged at the latest sample, but for fewer than minBusy
+	// samples, so μ is not measured yet.
+	short bool
 }
 
 // rates fits a series of committed offsets cs (at times tC) and log end
@@ -474,6 +487,7 @@ func rates(tC, tE, cs, es []float64, opt Options) series {
 		s.processing = fit(tC[j+1:], cs[j+1:])
 	} else {
 		s.processing, s.atLeast = s.input, true
+		s.short = run > 0
 	}
 	if m := opt.StallSamples; n >= m {
 		s.stalled = true
@@ -498,7 +512,7 @@ func state(s series, lag int64, n int) string {
 	switch {
 	case s.stalled:
 		return Stalled
-	case n < 2 || !s.input.known():
+	case n < 2 || !s.input.known() || s.short:
 		return Measuring
 	case s.atLeast:
 		return KeepingUp
@@ -515,6 +529,25 @@ func state(s series, lag int64, n int) string {
 		return Draining
 	}
 	return KeepingUp
+}
+
+// cut is where the rates of the partitions keys start in the window win:
+// after the latest first reading of a partition that joined lagging.
+// Before its first commit such a partition's member was already serving
+// it (or its input was arriving), unseen; holding its offsets at their
+// first reading would leave that work out of the sums and bias both rates
+// low, so the rates restart from the join. A partition that joins caught
+// up (an idle one) keeps the window: it had nothing to leave out.
+func cut(win []GroupSample, keys []pkey, pfirst map[pkey]int) int {
+	j := 0
+	for _, key := range keys {
+		if f := pfirst[key]; f > j {
+			if p, _ := find(win[f].Partitions, key); p.End > p.Committed {
+				j = f
+			}
+		}
+	}
+	return j
 }
 
 func pname(k pkey) string { return fmt.Sprintf("%s/%d", k.Topic, k.Partition) }

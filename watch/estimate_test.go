@@ -106,7 +106,8 @@ func TestEstimate(t *testing.T) {
 		},
 		{
 			// Draining at 300/s, then the offsets are reset to 0 at
-			// sample 7: three comparable samples left, too few to measure μ.
+			// sample 7: three comparable samples left, too few to measure μ,
+			// and 10,700 behind: measuring, not keeping up.
 			name: "rewind", hist: history(10, func(k int) (int64, int64) {
 				c := 300 * k
 				if k >= 7 {
@@ -114,8 +115,15 @@ func TestEstimate(t *testing.T) {
 				}
 				return int64(10000 + 100*k), int64(c)
 			}),
-			state: KeepingUp, lag: 10700, input: 100, proc: 100, atLeast: true, rewind: true,
-			forecast: true, drainedIn: math.NaN(), growth: 0, outcome: OutcomeKeepsUp,
+			state: Measuring, lag: 10700, input: 100, proc: 100, atLeast: true, rewind: true,
+			drainedIn: math.NaN(),
+		},
+		{
+			// Backlogged (10,000 behind) for two samples: too few to measure
+			// μ, and not keeping up whatever λ and the commits say.
+			name: "backlogged, two samples", hist: history(3, linear(10000, 100, 0, 300)),
+			state: Measuring, lag: 9600, input: 100, proc: 100, atLeast: true,
+			drainedIn: math.NaN(),
 		},
 		{
 			name: "no commits yet", hist: history(10, linear(1000, 100, -1, 0)),

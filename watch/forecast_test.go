@@ -384,3 +384,27 @@ groups:
 		t.Errorf("late scenario: drained in %v, want %v", f.DrainedIn, want)
 	}
 }
+
+// TestEstimatePartitionJoinsLagging checks that a partition joining with a
+// backlog (its member served it before its first commit, unseen) restarts
+// the rates: μ is measured again from the join, not biased low by the work
+// done before it.
+func TestEstimatePartitionJoinsLagging(t *testing.T) {
+	// Partition 1 is read from sample 5 on, already 2,000 behind; the group
+	// commits 300/s on partition 0 and 200/s on partition 1.
+	joins := func(k int) (int64, int64) {
+		if k < 5 {
+			return -1, -1
+		}
+		return int64(3000 + 100*k), int64(200 * k)
+	}
+	hist := history(10, linear(20000, 100, 0, 300), joins)
+	e := EstimateGroup(hist, origin, Options{})
+	if e.Samples != 5 || !near(e.Input.Value, 200, 1e-9) || !near(e.Processing.Value, 500, 1e-9) || e.State != Draining {
+		t.Errorf("%s over %d samples, λ %v, μ %v; want draining over 5, 200, 500", e.State, e.Samples, e.Input.Value, e.Processing.Value)
+	}
+	// Three samples after the join: too few to measure μ again.
+	if e := EstimateGroup(hist[:7], origin, Options{}); e.State != Measuring {
+		t.Errorf("two samples after the join: %s, want measuring", e.State)
+	}
+}

@@ -161,8 +161,11 @@ func (s *sampler) take(ctx context.Context) Sample {
 				committed++
 			}
 		})
-		if auto && committed == 0 {
-			continue // a group with no commit: nothing to watch yet
+		if auto && committed == 0 && (!ok || len(d.AssignedPartitions()) == 0) {
+			// A group with no commit and no assigned partition: nothing
+			// to watch. One with members consuming is shown (no-commits):
+			// it may be stuck from its very first record.
+			continue
 		}
 		if ok {
 			for _, m := range d.Members {
