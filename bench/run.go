@@ -433,6 +433,9 @@ func (r *run) collect(ctx context.Context, smp *sampler.Sampler, complete bool, 
 	res.Summary.Outages = append(res.Summary.Outages, r.outages...)
 	r.notesMu.Unlock()
 	res.Summary.WallS = time.Since(wallStart).Seconds()
+	if t0 := r.t0.Load(); t0 != nil {
+		res.Summary.StartedAt = t0.UTC().Format(time.RFC3339Nano)
+	}
 	res.finish(complete, r.pstats, r.gstats, r.wsets, r.faults.produce, effects)
 }
 

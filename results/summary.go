@@ -22,13 +22,17 @@ const (
 // Summary is summary.json: every predicted and observed figure of a run
 // with its verdict. All figures are in scenario units.
 type Summary struct {
-	Scenario  string                     `json:"scenario"`
-	Speedup   float64                    `json:"speedup"`
-	Complete  bool                       `json:"complete"`
-	Passed    bool                       `json:"passed"`
-	Broker    string                     `json:"broker"`
-	Tolerance float64                    `json:"tolerance"`
-	WallS     float64                    `json:"wall_s"`
+	Scenario  string  `json:"scenario"`
+	Speedup   float64 `json:"speedup"`
+	Complete  bool    `json:"complete"`
+	Passed    bool    `json:"passed"`
+	Broker    string  `json:"broker"`
+	Tolerance float64 `json:"tolerance"`
+	WallS     float64 `json:"wall_s"`
+	// StartedAt is the wall time (UTC, RFC 3339) of scenario time 0, so
+	// the run's samples can be lined up with outside observers (a watch,
+	// the cluster's own monitoring): wall = StartedAt + t_s / Speedup.
+	StartedAt string                     `json:"started_at,omitempty"`
 	Producers map[string]ProducerSummary `json:"producers"`
 	Groups    map[string]GroupSummary    `json:"groups"`
 	Notes     []string                   `json:"notes,omitempty"`
