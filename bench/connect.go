@@ -36,6 +36,8 @@ func (r *run) connect(ctx context.Context) error {
 		if r.embedded != nil {
 			r.embedded.Close()
 			r.removeSpill()
+		} else if errors.Is(err, broker.ErrUnreachable) {
+			err = fmt.Errorf("%w; leave out --brokers to use the embedded broker", err)
 		}
 		return err
 	}

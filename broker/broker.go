@@ -82,7 +82,7 @@ func Connect(ctx context.Context, seeds []string, opts []kgo.Opt) (*Conn, error)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w at %s: %v (is Kafka running? `make kafka-up` or `docker compose up -d` starts one; leave out --brokers to use the embedded broker)", ErrUnreachable, strings.Join(seeds, ","), err)
+		return nil, fmt.Errorf("%w at %s: %v (is Kafka running? `make kafka-up`, `docker compose up -d` or `backlogbench broker` starts one)", ErrUnreachable, strings.Join(seeds, ","), err)
 	}
 	return &Conn{Seeds: seeds, Opts: base, Client: cl, Admin: kadm.NewClient(cl)}, nil
 }
