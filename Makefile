@@ -6,7 +6,7 @@ FUZZTIME ?= 30s
 KAFKA_VERSION ?= 4.4.0
 KAFKA_NODES ?= 1
 
-.PHONY: help build test bench bench-fast perf soak lint vet fuzz clean kafka-up kafka-down kafka-status
+.PHONY: help build test bench bench-fast perf soak watch-check lint vet fuzz clean kafka-up kafka-down kafka-status
 
 ## help: list the targets
 help:
@@ -35,6 +35,10 @@ perf: build
 ## soak: 50 million events through the embedded broker with --data-dir, its RSS read every 10 s (about 11 min; SOAK_EVENTS, SOAK_RATE)
 soak:
 	scripts/soak.sh
+
+## watch-check: play the recovery scenario (WATCH_CHECK=flash-sale: the flash sale) with run --brokers and judge `watch`'s forecasts from a second process (about 1 min; BROKERS= for a real cluster)
+watch-check: build
+	SPEEDUP=$(SPEEDUP) scripts/watch-check.sh
 
 ## vet: go vet and gofmt
 vet:
