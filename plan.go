@@ -115,17 +115,9 @@ func planCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sc, err := scenario.Load(fs.Arg(0))
+	sc, err := loadForModel(fs.Arg(0), stderr)
 	if err != nil {
 		return err
-	}
-	// The model's answer holds at any size; say when the figures look
-	// like a typo (run refuses them unless --force).
-	for _, p := range sc.Sanity() {
-		fmt.Fprintln(stderr, "warning:", strings.TrimSuffix(p.Error(), "; --force plays it anyway"))
-	}
-	for _, w := range sc.Warnings {
-		fmt.Fprintln(stderr, "warning:", w)
 	}
 	names := sc.GroupNames()
 	if o.group != "" {

@@ -45,17 +45,9 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if *format != "table" && *format != "json" {
 		return usagef("--format: want table or json, got %q", *format)
 	}
-	sc, err := scenario.Load(fs.Arg(0))
+	sc, err := loadForModel(fs.Arg(0), stderr)
 	if err != nil {
 		return err
-	}
-	// The model's answer holds at any size; say when the figures look
-	// like a typo (run refuses them unless --force).
-	for _, p := range sc.Sanity() {
-		fmt.Fprintln(stderr, "warning:", strings.TrimSuffix(p.Error(), "; --force plays it anyway"))
-	}
-	for _, w := range sc.Warnings {
-		fmt.Fprintln(stderr, "warning:", w)
 	}
 	preds := predict.Predict(sc)
 	cp := predict.CriticalPath(sc)
@@ -127,4 +119,21 @@ func lag(s float64) string {
 		return fmt.Sprintf("%.1f s", s)
 	}
 	return model.Clock(s) // "never" for +Inf
+}
+
+// loadForModel loads a scenario for predict and plan, and warns on stderr
+// about its warnings and figures that look like a typo: the model's answer
+// holds at any size (run refuses such figures unless --force).
+func loadForModel(path string, stderr io.Writer) (*scenario.Scenario, error) {
+	sc, err := scenario.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range sc.Sanity() {
+		fmt.Fprintln(stderr, "warning:", strings.TrimSuffix(p.Error(), "; --force plays it anyway"))
+	}
+	for _, w := range sc.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	return sc, nil
 }

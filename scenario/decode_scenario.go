@@ -188,23 +188,8 @@ func (d *decoder) checkRef(r ref, s *Scenario) bool {
 // as a number (0.02).
 func (d *decoder) tolerance(n *yaml.Node, path string) (float64, bool) {
 	n = deref(n)
-	const want = `a percentage such as 2% or a fraction such as 0.02`
-	var v float64
-	switch tag := n.ShortTag(); {
-	case n.Kind == yaml.ScalarNode && tag == "!!str" && strings.HasSuffix(strings.TrimSpace(n.Value), "%"):
-		pct, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(n.Value), "%")), 64)
-		if err != nil {
-			d.typeError(n, path, want)
-			return 0, false
-		}
-		v = pct / 100
-	case n.Kind == yaml.ScalarNode && (tag == "!!int" || tag == "!!float"):
-		if n.Decode(&v) != nil {
-			d.typeError(n, path, want)
-			return 0, false
-		}
-	default:
-		d.typeError(n, path, want)
+	v, ok := d.fraction(n, path, `a percentage such as 2% or a fraction such as 0.02`)
+	if !ok {
 		return 0, false
 	}
 	if !(v > 0 && v < 1) {
@@ -213,6 +198,34 @@ func (d *decoder) tolerance(n *yaml.Node, path string) (float64, bool) {
 			msg += fmt.Sprintf(" (did you mean %s%%?)", n.Value)
 		}
 		d.errorf(n.Line, path, "%s", msg)
+		return 0, false
+	}
+	return v, true
+}
+
+// fraction reads a number given as a percentage ("99.9%") or as itself
+// (0.999); the caller checks its range. A percentage is read as the
+// decimal it writes, so 99.9% is exactly the float64 nearest 0.999.
+// Anything else is a type error that says want.
+func (d *decoder) fraction(n *yaml.Node, path, want string) (float64, bool) {
+	n = deref(n)
+	var v float64
+	switch tag := n.ShortTag(); {
+	case n.Kind == yaml.ScalarNode && tag == "!!str" && strings.HasSuffix(strings.TrimSpace(n.Value), "%"):
+		num := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(n.Value), "%"))
+		f, err := strconv.ParseFloat(num+"e-2", 64)
+		if err != nil || strings.ContainsAny(num, "eE") {
+			d.typeError(n, path, want)
+			return 0, false
+		}
+		v = f
+	case n.Kind == yaml.ScalarNode && (tag == "!!int" || tag == "!!float"):
+		if n.Decode(&v) != nil {
+			d.typeError(n, path, want)
+			return 0, false
+		}
+	default:
+		d.typeError(n, path, want)
 		return 0, false
 	}
 	return v, true

@@ -263,28 +263,11 @@ func (d *decoder) step(n *yaml.Node, path string) Step {
 }
 
 // availability returns a probability in (0, 1] given as a percentage
-// ("99.9%") or a fraction (0.999). A percentage is read as the decimal it
-// writes, so 99.9% is exactly the float64 nearest 0.999.
+// ("99.9%") or a fraction (0.999).
 func (d *decoder) availability(n *yaml.Node, path string) (float64, bool) {
 	n = deref(n)
-	const want = "a percentage such as 99.9% or a fraction such as 0.999"
-	var v float64
-	switch tag := n.ShortTag(); {
-	case n.Kind == yaml.ScalarNode && tag == "!!str" && strings.HasSuffix(strings.TrimSpace(n.Value), "%"):
-		num := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(n.Value), "%"))
-		f, err := strconv.ParseFloat(num+"e-2", 64)
-		if err != nil || strings.ContainsAny(num, "eE") {
-			d.typeError(n, path, want)
-			return 0, false
-		}
-		v = f
-	case n.Kind == yaml.ScalarNode && (tag == "!!int" || tag == "!!float"):
-		if n.Decode(&v) != nil {
-			d.typeError(n, path, want)
-			return 0, false
-		}
-	default:
-		d.typeError(n, path, want)
+	v, ok := d.fraction(n, path, "a percentage such as 99.9% or a fraction such as 0.999")
+	if !ok {
 		return 0, false
 	}
 	if !(v > 0 && v <= 1) || math.IsNaN(v) {
