@@ -73,8 +73,10 @@ func growthFit(pred predict.GroupPrediction) (from, to float64) {
 	w := pred.GrowthToS - pred.GrowthFromS
 	from, to = pred.GrowthFromS+trimFraction*w, pred.GrowthToS-trimFraction*w
 	if to-from < MinGrowthWindow {
-		mid := (from + to) / 2
-		from, to = max(0, mid-MinGrowthWindow/2), mid+MinGrowthWindow/2
+		// 2.0, not 2: MinGrowthWindow/2 is an integer constant division
+		// (2), which would fit 4 s, narrower than a 4.95 s trimmed window.
+		mid, half := (from+to)/2, MinGrowthWindow/2.0
+		from, to = max(0, mid-half), mid+half
 	}
 	return from, to
 }

@@ -19,8 +19,12 @@ const (
 )
 
 // Within reports whether observed is within tol·|predicted| of predicted,
-// or within floor when that is larger.
+// or within floor when that is larger. A NaN or infinite figure, predicted
+// or observed, is never within: tol·∞ would let any observed value pass.
 func Within(predicted, observed, tol, floor float64) bool {
+	if math.IsInf(predicted, 0) {
+		return false // observed NaN or ±Inf already fails the comparison below
+	}
 	allowed := math.Max(tol*math.Abs(predicted), floor)
 	return math.Abs(observed-predicted) <= allowed+1e-9
 }
