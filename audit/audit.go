@@ -8,12 +8,20 @@
 // 2^16 events allocated as sequence numbers are reached: 10 million events
 // take 2.5 MB. Cells are updated with atomic compare-and-swap, so every
 // worker of a group shares one audit without a lock on the hot path.
+//
+// Compact then replaces every page whose events were each delivered
+// exactly once by one shared, read-only page, so on a run that keeps up
+// the audit's memory follows the events not yet settled, not all the
+// events of the run: 10 million events delivered once take 18 KB (the
+// array of page entries and the last page, part filled). A later
+// redelivery into such a page copies it back first; compact.go has the
+// protocol and why no delivery is lost or counted twice.
 package audit
 
 import (
 	"math/bits"
-	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 const (
@@ -21,59 +29,59 @@ const (
 	pageEvents = 1 << pageBits // events per page
 	cellsWord  = 32            // 2-bit cells per uint64
 	pageWords  = pageEvents / cellsWord
+	// onceWord is a word of 32 cells that each hold 1.
+	onceWord = 0x5555555555555555
 )
 
+// page holds the 2-bit cells of 2^16 consecutive sequence numbers.
 type page [pageWords]atomic.Uint64
 
-// paged is an array of pages allocated as they are first reached: reads
-// take no lock, growth takes one.
-type paged[P any] struct {
-	mu    sync.Mutex // guards growth
-	pages atomic.Pointer[[]*P]
+// cpage is a page of cells with its compaction state. The header is an
+// allocation of its own (16 bytes) so that the cells keep the exact 16 KiB
+// size class.
+type cpage struct {
+	cells *page
+	// sealed is set while the compactor scans the page, and stays set once
+	// the page has been replaced by allOnce (see counts.settle).
+	sealed atomic.Bool
+	// never records that a cell was seen at 2 or more: cells only grow, so
+	// the page can never be all-once. Guarded by the paged mutex.
+	never bool
 }
 
-// get returns page i, allocating it when grow is set (nil otherwise, for
-// a page never reached).
-func (a *paged[P]) get(i uint64, grow bool) *P {
-	if ps := a.pages.Load(); ps != nil && i < uint64(len(*ps)) && (*ps)[i] != nil {
-		return (*ps)[i]
-	}
-	if !grow {
-		return nil
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var ps []*P
-	if p := a.pages.Load(); p != nil {
-		ps = *p
-	}
-	if i < uint64(len(ps)) && ps[i] != nil {
-		return ps[i]
-	}
-	nps := make([]*P, max(uint64(len(ps)), i+1))
-	copy(nps, ps)
-	nps[i] = new(P)
-	a.pages.Store(&nps)
-	return nps[i]
-}
+func newCpage() *cpage { return &cpage{cells: new(page)} }
 
-// all returns the pages (nil entries for pages never reached).
-func (a *paged[P]) all() []*P {
-	if ps := a.pages.Load(); ps != nil {
-		return *ps
+// allOnce is the shared page that stands for every page whose events were
+// each delivered exactly once: all its cells are 1. It is never written
+// (where the system allows, it is mapped read-only); a delivery into it
+// first copies it (see counts.incLive).
+var allOnce = &cpage{cells: onceCells}
+
+var onceCells, onceReadOnly = frozen(func(p *page) {
+	for i := range p {
+		p[i].Store(onceWord)
 	}
-	return nil
-}
+})
 
 // counts is one producer's 2-bit counters.
-type counts struct{ paged[page] }
+type counts struct{ paged[cpage] }
 
 // inc adds one to seq's cell (saturating at 3) and returns the count
 // before.
+//
+// The fast path is a compare-and-swap on the cell's word, as without
+// compaction, followed by one load of the page's sealed flag; only a
+// delivery into the shared all-once page, or one that raced a compaction
+// of its page, takes the mutex (see compact.go for why that is exact).
+// A cell already at 3 is not written at all.
 func (c *counts) inc(seq uint64) uint8 {
-	p := c.get(seq>>pageBits, true)
+	i := seq >> pageBits
+	p := c.getOrAdd(i, newCpage)
+	if p == allOnce {
+		return c.incShared(i, seq)
+	}
 	off := seq & (pageEvents - 1)
-	w := &p[off/cellsWord]
+	w := &p.cells[off/cellsWord]
 	shift := (off % cellsWord) * 2
 	for {
 		old := w.Load()
@@ -82,6 +90,9 @@ func (c *counts) inc(seq uint64) uint8 {
 			return 3
 		}
 		if w.CompareAndSwap(old, old+1<<shift) {
+			if p.sealed.Load() {
+				return c.settle(i, p, seq, old, v)
+			}
 			return v
 		}
 	}
@@ -89,18 +100,20 @@ func (c *counts) inc(seq uint64) uint8 {
 
 // cell returns seq's cell.
 func (c *counts) cell(seq uint64) uint8 {
-	p := c.get(seq>>pageBits, false)
+	p := c.get(seq >> pageBits)
 	if p == nil {
 		return 0
 	}
 	off := seq & (pageEvents - 1)
-	return uint8(p[off/cellsWord].Load()>>((off%cellsWord)*2)) & 3
+	return uint8(p.cells[off/cellsWord].Load()>>((off%cellsWord)*2)) & 3
 }
 
 // unseen counts the cells equal to 0 among sequence numbers [0, n).
 func (c *counts) unseen(n uint64) uint64 {
 	var seen uint64
-	for i, p := range c.all() {
+	ps := c.slots()
+	for i := range ps {
+		p := ps[i].Load()
 		if p == nil {
 			continue
 		}
@@ -108,8 +121,8 @@ func (c *counts) unseen(n uint64) uint64 {
 		if base >= n {
 			break
 		}
-		for j := range p {
-			w := p[j].Load()
+		for j := range p.cells {
+			w := p.cells[j].Load()
 			first := base + uint64(j)*cellsWord
 			if first >= n {
 				break
@@ -118,23 +131,26 @@ func (c *counts) unseen(n uint64) uint64 {
 				w &= (1 << ((n - first) * 2)) - 1 // keep the cells below n
 			}
 			// A cell is non-zero when either of its bits is set.
-			nz := (w | w>>1) & 0x5555555555555555
+			nz := (w | w>>1) & onceWord
 			seen += uint64(bits.OnesCount64(nz))
 		}
 	}
 	return n - seen
 }
 
-// bytes returns the memory the pages hold.
+// bytes returns the memory the counters hold: the array of entries and
+// every page of their own (cells and header). Pages replaced by allOnce
+// cost their entry only: the shared page is one per process, whatever the
+// number of logs and pages, and is not counted.
 func (c *counts) bytes() int {
-	ps := c.all()
-	n := 0
-	for _, p := range ps {
-		if p != nil {
-			n += pageWords * 8
+	ps := c.slots()
+	n := c.slotBytes()
+	for i := range ps {
+		if p := ps[i].Load(); p != nil && p != allOnce {
+			n += int(unsafe.Sizeof(page{})) + int(unsafe.Sizeof(cpage{}))
 		}
 	}
-	return n + len(ps)*8
+	return n
 }
 
 // Log is a group's delivery log: per producer id, how often each event was

@@ -333,8 +333,9 @@ func (r *run) play() (*sampler.Sampler, func(), <-chan struct{}, error) {
 		startWorker: r.startWorker, produce: &produceFaults{records: map[string]int64{}}, topicIDs: r.topicIDs, notes: r.note}
 	r.faults = fr
 	r.eg.Go(func() error { defer sampWG.Done(); fr.run(sampCtx); return nil })
-	sampWG.Add(1)
+	sampWG.Add(2)
 	r.eg.Go(func() error { defer sampWG.Done(); r.watchBroker(sampCtx); return nil })
+	r.eg.Go(func() error { defer sampWG.Done(); r.compact(sampCtx); return nil })
 	var tr *trimmer
 	if r.embedded != nil {
 		tr = r.newTrimmer()

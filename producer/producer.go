@@ -371,3 +371,8 @@ func (rb *recBuf) fill(topic string, keyLen int, resend bool) {
 		Context: rb.ctx,
 	}
 }
+
+// Compact frees the memory of the acknowledged ids whose pages are full
+// (every first send of them acknowledged); see audit.Store.Compact. It
+// returns the pages freed.
+func (s *Stats) Compact() int { return s.ackedIDs().Compact() }
