@@ -249,10 +249,14 @@ func testWatchLiveGroup(t *testing.T, seeds []string, topic, group string, settl
 	}
 	defer prodCl.Close()
 
-	var start atomic.Int64 // unix ns of the first produce; 0 before
+	// The first produce's time, nil before. Kept as a time.Time with its
+	// monotonic reading: the end of the slow phase must not move with a
+	// step of the wall clock (CI's clock stepped 0.66 s in a run, and a
+	// consumer pacing on wall time sped up that much early).
+	var start atomic.Pointer[time.Time]
 	slowUntil := func() time.Time {
-		if s := start.Load(); s != 0 {
-			return time.Unix(0, s).Add(itSlowFor)
+		if s := start.Load(); s != nil {
+			return s.Add(itSlowFor)
 		}
 		return time.Now().Add(time.Hour)
 	}
@@ -291,7 +295,7 @@ func testWatchLiveGroup(t *testing.T, seeds []string, topic, group string, settl
 	}()
 
 	t0 := time.Now()
-	start.Store(t0.UnixNano())
+	start.Store(&t0)
 	prod := &producer{}
 	wg.Add(1)
 	go func() { defer wg.Done(); prod.run(runCtx, prodCl, topic, t0) }()
@@ -375,6 +379,7 @@ func testWatchLiveGroup(t *testing.T, seeds []string, topic, group string, settl
 			continue
 		}
 		want := 0.0
+		var diag []string
 		for _, p := range g.Partitions {
 			if p.Lag == 0 {
 				continue
@@ -383,11 +388,12 @@ func testWatchLiveGroup(t *testing.T, seeds []string, topic, group string, settl
 			if !ok {
 				continue
 			}
-			want = max(want, r.Time.Sub(at).Seconds())
+			diag = append(diag, fmt.Sprintf("p%d@%d: the record's timestamp %+d ms from the produced one", p.Partition, p.Committed, p.RecordTimeMs-at.UnixMilli()))
+			want = max(want, r.Time.Round(0).Sub(at).Seconds()) // a timestamp is a wall time: its age on the wall clock
 		}
 		lagged++
 		if g.TimeLagSource != TimeLagTimestamp || math.Abs(float64(g.TimeLag)-want) > 0.1+0.02*want {
-			t.Errorf("t=%.1fs: time lag %.3f s from %s, really %.3f s", float64(r.T), float64(g.TimeLag), g.TimeLagSource, want)
+			t.Errorf("t=%.1fs: time lag %.3f s from %s, really %.3f s (%s)", float64(r.T), float64(g.TimeLag), g.TimeLagSource, want, strings.Join(diag, "; "))
 		}
 	}
 	t.Logf("judged %d growth rates (worst %.2f%% off), %d drain forecasts (worst %.2f%% off), %d time lags",

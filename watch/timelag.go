@@ -38,7 +38,13 @@ func timeLag(hist []GroupSample, key pkey, sec func(time.Time) float64, input Ra
 	var since float64 // when the record at the committed offset arrived
 	src := TimeLagTimestamp
 	if !p.RecordTime.IsZero() {
-		since = sec(p.RecordTime)
+		// A record's timestamp is a wall-clock time (the producer's), so
+		// its age is read on the wall clock too: the reading's wall time
+		// minus the stamp. Mapping the stamp onto the monotonic timeline
+		// through the origin's wall time instead would be off by every
+		// step of the wall clock since the origin (seen in CI: steps of
+		// 0.66 s and 0.41 s).
+		since = at - last.CommittedAt.Round(0).Sub(p.RecordTime).Seconds()
 	} else {
 		src = TimeLagInterpolated
 		i := sort.Search(len(ends), func(i int) bool { return ends[i].n > c })
