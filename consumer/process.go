@@ -1,7 +1,6 @@
 package consumer
 
 import (
-	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -63,7 +62,7 @@ func processMeta(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup
 			st.AppliedTwice.Add(1)
 		}
 	}
-	lat := float64(time.Now().UnixNano()-m.IntendedNs) / 1e3 * speedup
+	lat := float64(event.Now()-m.IntendedNs) / 1e3 * speedup
 	st.mu.Lock()
 	_ = hist.RecordValue(max(int64(lat), latencyMin))
 	st.mu.Unlock()

@@ -50,8 +50,9 @@ func ParseKind(s string) (Kind, error) {
 type Meta struct {
 	ProducerID uint32
 	Seq        uint64
-	// IntendedNs is the wall time the schedule meant the event to be sent,
-	// Unix nanoseconds; latency is measured from it.
+	// IntendedNs is when the schedule meant the event to be sent, Unix
+	// nanoseconds on the monotonic clock of Now; latency is measured from
+	// it.
 	IntendedNs int64
 	// ScenarioNs is the scenario time of the intended send, nanoseconds.
 	ScenarioNs int64

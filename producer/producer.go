@@ -282,7 +282,7 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 			m, _ := event.ParseHeader(rb.hdr[:])
 			st.MarkAcked(m.Seq)
 			st.Acked.Add(1)
-			st.recordPublish(int64(float64(time.Now().UnixNano()-m.IntendedNs) / 1e3 * cfg.Pacer.speedup()))
+			st.recordPublish(int64(float64(event.Now()-m.IntendedNs) / 1e3 * cfg.Pacer.speedup()))
 			if cfg.OnAck != nil {
 				cfg.OnAck(r.Partition, r.Offset, float64(m.ScenarioNs)/1e9)
 			}
@@ -291,6 +291,7 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 	}
 
 	var runErr error
+	startNs := event.UnixNano(cfg.Start)
 	for sent := uint64(0); ; sent++ {
 		wait, stop := cfg.Pacer.Pace(time.Since(cfg.Start), sent)
 		if stop {
@@ -316,7 +317,7 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 		m := event.Meta{
 			ProducerID: cfg.ID,
 			Seq:        sent,
-			IntendedNs: cfg.Start.UnixNano() + int64(due/cfg.Pacer.speedup()*1e9),
+			IntendedNs: startNs + int64(due/cfg.Pacer.speedup()*1e9),
 			ScenarioNs: int64(due * 1e9),
 		}
 		rb := pool.Get().(*recBuf)
