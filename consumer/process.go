@@ -1,7 +1,6 @@
 package consumer
 
 import (
-
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
