@@ -63,8 +63,12 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 	pctx, stop := m.watch(ctx)
 	defer stop()
 
+	emptyAt := -1.0 // scenario time the fetch buffer ran out; -1 while it holds records
 	for {
 		idle := sess.Client().BufferedFetchRecords() == 0
+		if idle && emptyAt < 0 {
+			emptyAt = m.scenarioNow()
+		}
 		fs := sess.PollRecords(pctx, maxPoll)
 		switch {
 		case m.crashed.Load():
@@ -78,7 +82,8 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 			continue
 		}
 		if idle {
-			m.th.Idle(m.scenarioNow())
+			m.idleEnded(emptyAt, fs)
+			emptyAt = -1
 		}
 		if err := sess.Begin(); err != nil {
 			return fmt.Errorf("group %s worker %d: begin: %w", cfg.Group, cfg.Index, err)

@@ -129,8 +129,12 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		return false, nil
 	}
 
+	emptyAt := -1.0 // scenario time the fetch buffer ran out; -1 while it holds records
 	for {
 		idle := cl.BufferedFetchRecords() == 0
+		if idle && emptyAt < 0 {
+			emptyAt = m.scenarioNow()
+		}
 		// Commit on the cadence, never once per idle poll: an idle worker
 		// with marks waits for records at most until its next commit is
 		// due, then commits (a worker that keeps up would otherwise make a
@@ -164,8 +168,9 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			}
 			m.errorf("fetch %s[%d]: %w", t, p, err)
 		})
-		if idle {
-			m.th.Idle(m.scenarioNow())
+		if idle && fs.NumRecords() > 0 {
+			m.idleEnded(emptyAt, fs)
+			emptyAt = -1
 		}
 		stopped := false
 		fs.EachRecord(func(r *kgo.Record) {
