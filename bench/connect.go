@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/backlogbench/backlogbench/broker"
+	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/sampler"
 	"github.com/backlogbench/backlogbench/scenario"
 )
@@ -42,6 +43,9 @@ func (r *run) connect(ctx context.Context) error {
 		return err
 	}
 	r.conn = conn
+	if r.embedded == nil && !conn.IsEmbedded(ctx) {
+		r.res.order = predict.Kafka
+	}
 	r.crashSession = DefaultCrashSession
 	if r.embedded == nil && r.hasCrash() {
 		// A real broker refuses a session timeout under its minimum.

@@ -81,7 +81,7 @@ func predictDuplicates(sc *scenario.Scenario, group string, p results.Predicted,
 			// A rebalance aborts every member's open transaction, whose
 			// records (a poll's worth at most) are then processed again.
 			crashed = true
-			bound += int64(rebalances * maxWorkers(sc, group) * maxPoll(g))
+			bound += int64(rebalances * maxWorkers(sc, group) * g.FetchSettings().MaxPollRecords)
 		}
 	}
 	if crashed {
@@ -258,7 +258,7 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 			}
 		}
 		if len(r.Samples) > 1 {
-			cond := predict.Conditional(r.Scenario, pred.Name, gs.Assignment, acked)
+			cond := predict.Conditional(r.Scenario, pred.Name, gs.Assignment, acked, r.order)
 			for k := range r.Samples {
 				r.Samples[k].Groups[gi].Conditional = cond.Curve.Backlog(r.Samples[k].T)
 			}

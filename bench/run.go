@@ -34,6 +34,8 @@ import (
 type Result struct {
 	results.Data
 	Predictions []predict.GroupPrediction
+	// order is the broker's fetch order, which the time lag depends on.
+	order predict.Order
 }
 
 // stopWait bounds the wait for the workers to stop when a run is stopped
@@ -189,23 +191,26 @@ func (r *run) startWorker(name string, w int) {
 		topics = append(topics, r.phys(t))
 	}
 	perWorker := g.CapacitySchedule().Scaled(1 / float64(g.Workers))
+	fetch := g.FetchSettings()
 	ws := r.wsets[name]
 	wc := consumer.WorkerConfig{
-		Group:          r.phys(name),
-		Topics:         topics,
-		Index:          w,
-		Throttle:       workerThrottle(r.sc, name, w, perWorker),
-		Start:          r.start,
-		Speedup:        r.cfg.Speedup,
-		CommitEvery:    max(r.cfg.wall(0.2), 5*time.Millisecond),
-		MaxPoll:        maxPoll(g),
-		SessionTimeout: crashSession(r.sc, name, r.crashSession),
-		Opts:           r.conn.Opts,
-		Dial:           r.cfg.Security.Dial(),
-		OnAssigned:     r.assign[gi].set,
-		Crash:          ws.crash[w],
-		OnCrash:        func(n int64) { ws.uncommitted.Add(n) },
-		Leave:          ws.leave[w],
+		Group:                  r.phys(name),
+		Topics:                 topics,
+		Index:                  w,
+		Throttle:               workerThrottle(r.sc, name, w, perWorker),
+		Start:                  r.start,
+		Speedup:                r.cfg.Speedup,
+		CommitEvery:            max(r.cfg.wall(0.2), 5*time.Millisecond),
+		MaxPoll:                fetch.MaxPollRecords,
+		FetchMaxBytes:          int32(fetch.MaxBytes),
+		FetchMaxPartitionBytes: int32(fetch.MaxPartitionBytes),
+		SessionTimeout:         crashSession(r.sc, name, r.crashSession),
+		Opts:                   r.conn.Opts,
+		Dial:                   r.cfg.Security.Dial(),
+		OnAssigned:             r.assign[gi].set,
+		Crash:                  ws.crash[w],
+		OnCrash:                func(n int64) { ws.uncommitted.Add(n) },
+		Leave:                  ws.leave[w],
 	}
 	st := r.gstats[gi]
 	eos := g.Delivery == scenario.ExactlyOnce
@@ -452,7 +457,7 @@ func (r *run) reassign() []predict.GroupPrediction {
 			got[name] = gs.Assignment
 		}
 	}
-	preds := predict.PredictAssigned(r.sc, got)
+	preds := predict.PredictAssigned(r.sc, got, r.res.order)
 	r.res.Predictions = preds
 	for _, p := range preds {
 		gs := r.res.Summary.Groups[p.Name]
@@ -462,17 +467,6 @@ func (r *run) reassign() []predict.GroupPrediction {
 		r.res.Summary.Groups[p.Name] = gs
 	}
 	return preds
-}
-
-// maxPoll is the most records a worker of g takes per poll: a quarter of a
-// scenario-second of its largest capacity, so a batch (and, exactly once,
-// a transaction) never holds a rebalance up for long.
-func maxPoll(g scenario.Group) int {
-	c := g.Capacity
-	for _, ph := range g.Phases {
-		c = max(c, ph.Capacity)
-	}
-	return max(1, int(math.Ceil(c/float64(g.Workers)*0.25)))
 }
 
 // defaultDrainTimeout is the compressed time from the end of production to

@@ -95,6 +95,21 @@ func (c *Conn) NewClient(extra ...kgo.Opt) (*kgo.Client, error) {
 	return kgo.NewClient(append(append([]kgo.Opt{}, c.Opts...), extra...)...)
 }
 
+// EmbeddedClusterID is the cluster ID kfake reports, the embedded broker's
+// (and `backlogbench broker`'s).
+const EmbeddedClusterID = "kfake"
+
+// IsEmbedded reports whether the cluster is the embedded broker (kfake,
+// in this process or served by `backlogbench broker`), which answers a
+// fetch's partitions in the request's order where Apache Kafka answers in
+// its fetch session's; false when the cluster does not say.
+func (c *Conn) IsEmbedded(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, PingTimeout)
+	defer cancel()
+	m, err := c.Admin.BrokerMetadata(ctx)
+	return err == nil && m.Cluster == EmbeddedClusterID
+}
+
 // MinSessionTimeout returns the least session timeout the cluster accepts
 // from a group member (group.min.session.timeout.ms; Apache Kafka's
 // default is 6s), or an error when the brokers do not say.

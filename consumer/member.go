@@ -92,6 +92,22 @@ func (m *member) revoked(r map[string][]int32) {
 // partitions per member), fast heartbeats so joining takes milliseconds,
 // reading from the start of the run's fresh topics, and fetches answered
 // as soon as one record is there.
+// fetchMaxBytes and fetchMaxPartitionBytes are the fetch limits with
+// franz-go's defaults for 0.
+func (c WorkerConfig) fetchMaxBytes() int32 {
+	if c.FetchMaxBytes > 0 {
+		return c.FetchMaxBytes
+	}
+	return 50 << 20
+}
+
+func (c WorkerConfig) fetchMaxPartitionBytes() int32 {
+	if c.FetchMaxPartitionBytes > 0 {
+		return c.FetchMaxPartitionBytes
+	}
+	return min(1<<20, c.fetchMaxBytes())
+}
+
 func (m *member) groupOpts() []kgo.Opt {
 	session := m.cfg.SessionTimeout
 	if session <= 0 {
@@ -106,6 +122,8 @@ func (m *member) groupOpts() []kgo.Opt {
 		kgo.SessionTimeout(session),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMinBytes(1),
+		kgo.FetchMaxBytes(m.cfg.fetchMaxBytes()),
+		kgo.FetchMaxPartitionBytes(m.cfg.fetchMaxPartitionBytes()),
 	)
 }
 

@@ -31,6 +31,10 @@ type WorkerConfig struct {
 	// MaxPoll bounds the records taken per poll, so a rebalance never
 	// waits long for a batch to finish.
 	MaxPoll int
+	// FetchMaxBytes and FetchMaxPartitionBytes are the client's fetch
+	// limits, in all and per partition; 0 is franz-go's default (50 MiB,
+	// 1 MiB).
+	FetchMaxBytes, FetchMaxPartitionBytes int32
 	// SessionTimeout is the group session timeout. The default is 6s.
 	SessionTimeout time.Duration
 	// Opts are the client's connection options (seed brokers, SASL).

@@ -44,7 +44,7 @@ func (a Acked) Schedule(i int) rate.Schedule {
 // prediction and the observed ones agree, the harness or the broker did
 // not play the scenario as written (a producer fell behind and burst, a
 // broker throttled); the consumers behaved as modelled.
-func Conditional(sc *scenario.Scenario, name string, assignment []map[string][]int32, acked Acked) GroupPrediction {
+func Conditional(sc *scenario.Scenario, name string, assignment []map[string][]int32, acked Acked, order Order) GroupPrediction {
 	mg := ModelGroup(sc, name, assignment)
 	index := map[string]int{}
 	for i, pn := range sc.ProducerNames() {
@@ -66,6 +66,6 @@ func Conditional(sc *scenario.Scenario, name string, assignment []map[string][]i
 		mc = max(mc, ph.Capacity)
 	}
 	gp := GroupPrediction{Name: name, ActiveWorkers: activeWorkers(sc, g, mg), MaxCapacity: mc, Prediction: model.Predict(mg)}
-	gp.MaxTimeLagS = gp.MaxTimeLag()
+	gp.serve(sc, mg, order)
 	return gp
 }

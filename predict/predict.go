@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -32,10 +33,87 @@ type GroupPrediction struct {
 	// stationary time in system of its workers' queues when it has a
 	// service distribution and keeps up, else each event's fluid FIFO wait.
 	Latency model.Latency
+	// Served is the group's time lag as its workers really serve their
+	// partitions (a fetch at a time, partition by partition), over the
+	// phases of their fetch cycles; TimeLag reads it.
+	Served model.ServedLag
 	// MaxTimeLagS is the largest predicted time lag (the age of the
-	// oldest unprocessed event), scenario seconds; +Inf when some event is
-	// never processed.
-	MaxTimeLagS float64
+	// oldest unprocessed event), scenario seconds, as the workers serve
+	// their partitions: the middle of its range over the fetch cycle's
+	// phases, MaxTimeLagLowS to MaxTimeLagHighS. FIFOMaxTimeLagS is the
+	// fluid FIFO's, a lower bound. +Inf when some event is never
+	// processed.
+	MaxTimeLagS, MaxTimeLagLowS, MaxTimeLagHighS float64
+	FIFOMaxTimeLagS                              float64
+}
+
+// Order is the order a broker answers a fetch's partitions in: the time
+// lag depends on it.
+type Order int
+
+const (
+	// Embedded is the embedded broker's: the request's order, which
+	// franz-go moves along by one partition each fetch.
+	Embedded Order = iota
+	// Kafka is Apache Kafka's: its fetch session's order, a partition that
+	// returned records moved to the end.
+	Kafka
+)
+
+// TimeLag returns the predicted time lag at scenario time t, as the
+// group's workers serve their partitions (the median over the phases of
+// their fetch cycles).
+func (p GroupPrediction) TimeLag(t float64) float64 { return p.Served.At(t) }
+
+// FIFOTimeLag returns the fluid FIFO time lag at t: the lag were every
+// worker to serve its events first in, first out.
+func (p GroupPrediction) FIFOTimeLag(t float64) float64 { return p.Prediction.TimeLag(t) }
+
+// serve fills the prediction's served time lag and its figures.
+func (p *GroupPrediction) serve(sc *scenario.Scenario, mg model.Group, order Order) {
+	p.Served = model.ServeGroup(mg, Serving(sc, p.Name, order))
+	p.MaxTimeLagS, p.MaxTimeLagLowS, p.MaxTimeLagHighS = p.Served.Max()
+	p.FIFOMaxTimeLagS = p.Prediction.MaxTimeLag()
+}
+
+// Serving returns how the group's workers fetch, for model.ServeGroup:
+// its fetch settings, what a record of each of its topics takes in a
+// fetch, and the broker's order.
+func Serving(sc *scenario.Scenario, name string, order Order) model.Serving {
+	g := sc.Groups[name]
+	f := g.FetchSettings()
+	sv := model.Serving{
+		Fetch:  model.Fetch{MaxPartitionBytes: float64(f.MaxPartitionBytes), MaxBytes: float64(f.MaxBytes), MaxPoll: float64(f.MaxPollRecords)},
+		Rotate: order == Embedded,
+	}
+	for _, t := range g.Topics {
+		b := 0.0
+		for _, pn := range sc.ProducerNames() {
+			if p := sc.Producers[pn]; p.Topic == t {
+				b = max(b, FetchBytes(pn, p))
+			}
+		}
+		sv.Bytes = append(sv.Bytes, b)
+	}
+	return sv
+}
+
+// FetchBytes returns what one of the producer's records takes in a fetch:
+// the records go uncompressed, mostly one to a batch at the rates a run
+// plays (61 bytes of batch header), and a record is its key and payload
+// plus 41 bytes of lengths, deltas and its 28-byte "bb" header.
+func FetchBytes(name string, p scenario.Producer) float64 {
+	digits := func(n float64) float64 { return float64(len(strconv.FormatFloat(math.Max(n, 1), 'f', 0, 64))) }
+	var key float64
+	switch {
+	case p.Keys != nil:
+		key = 2 + digits(float64(p.Keys.Count))
+	case p.Event == "click":
+		key = 2 + 5
+	default:
+		key = 2 + float64(len(name)) + 1 + digits(p.Schedule().Total())
+	}
+	return key + float64(p.Size) + 41 + 61
 }
 
 // Figures returns the prediction's headline numbers.
@@ -56,14 +134,14 @@ func (p GroupPrediction) Figures() results.Figures {
 // Predict runs the model for every group of the scenario, in name order,
 // with the assignment the range balancer gives every group.
 func Predict(sc *scenario.Scenario) []GroupPrediction {
-	return PredictAssigned(sc, nil)
+	return PredictAssigned(sc, nil, Embedded)
 }
 
 // PredictAssigned is Predict with the assignment each group actually got,
 // by group name: each worker's partitions by topic (as summary.json's
-// assignment holds them). A group missing from assigned gets the range
-// balancer's.
-func PredictAssigned(sc *scenario.Scenario, assigned map[string][]map[string][]int32) []GroupPrediction {
+// assignment holds them), and the broker's fetch order. A group missing
+// from assigned gets the range balancer's.
+func PredictAssigned(sc *scenario.Scenario, assigned map[string][]map[string][]int32, order Order) []GroupPrediction {
 	var out []GroupPrediction
 	for _, name := range sc.GroupNames() {
 		g := sc.Groups[name]
@@ -78,7 +156,7 @@ func PredictAssigned(sc *scenario.Scenario, assigned map[string][]map[string][]i
 			MaxCapacity:   mc,
 			Prediction:    model.Predict(mg),
 		}
-		gp.MaxTimeLagS = gp.MaxTimeLag()
+		gp.serve(sc, mg, order)
 		gp.Latency = gp.FluidLatency()
 		if g.Service != nil {
 			svc := service.Service{Dist: g.Service.Dist, CV: g.Service.CV}
@@ -208,9 +286,13 @@ func (p GroupPrediction) Predicted() results.Predicted {
 	if l := p.Latency; !math.IsInf(l.P50, 1) && !math.IsInf(l.P99, 1) { // else some event is never processed
 		out.LatencyMs = &results.PredictedLatency{P50: Round(l.P50*1000, 3), P99: Round(l.P99*1000, 3), Method: l.Method}
 	}
-	if !math.IsInf(p.MaxTimeLagS, 1) {
-		m := Round(p.MaxTimeLagS, 3)
-		out.MaxTimeLagS = &m
+	if !math.IsInf(p.MaxTimeLagHighS, 1) {
+		out.MaxTimeLagS = ptr(Round(p.MaxTimeLagS, 3))
+		out.MaxTimeLagLowS = ptr(Round(p.MaxTimeLagLowS, 3))
+		out.MaxTimeLagHighS = ptr(Round(p.MaxTimeLagHighS, 3))
+	}
+	if !math.IsInf(p.FIFOMaxTimeLagS, 1) {
+		out.FIFOMaxTimeLagS = ptr(Round(p.FIFOMaxTimeLagS, 3))
 	}
 	return out
 }
@@ -234,3 +316,5 @@ func Round(x float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(x*p) / p
 }
+
+func ptr(x float64) *float64 { return &x }

@@ -33,7 +33,7 @@ func TestPredictPresets(t *testing.T) {
 	tests := []struct {
 		preset, group string
 		peak, drained float64
-		maxLag        float64
+		maxLag        float64 // the fluid FIFO's
 		p50, p99      float64 // latency, seconds
 		method        string
 	}{
@@ -47,8 +47,8 @@ func TestPredictPresets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := byName(Predict(preset(t, tt.preset)))[tt.group]
-		if p.PeakBacklog != tt.peak || math.Abs(p.DrainedAtS-tt.drained) > 1e-9 || math.Abs(p.MaxTimeLagS-tt.maxLag) > 1e-6 {
-			t.Errorf("%s/%s: peak %v, drained %v, max lag %v; want %v, %v, %v", tt.preset, tt.group, p.PeakBacklog, p.DrainedAtS, p.MaxTimeLagS, tt.peak, tt.drained, tt.maxLag)
+		if p.PeakBacklog != tt.peak || math.Abs(p.DrainedAtS-tt.drained) > 1e-9 || math.Abs(p.FIFOMaxTimeLagS-tt.maxLag) > 1e-6 {
+			t.Errorf("%s/%s: peak %v, drained %v, FIFO max lag %v; want %v, %v, %v", tt.preset, tt.group, p.PeakBacklog, p.DrainedAtS, p.FIFOMaxTimeLagS, tt.peak, tt.drained, tt.maxLag)
 		}
 		if p.Latency.Method != tt.method || (tt.p50 >= 0 && (math.Abs(p.Latency.P50-tt.p50) > 1e-4 || math.Abs(p.Latency.P99-tt.p99) > 1e-4)) {
 			t.Errorf("%s/%s: latency %+v, want %s p50 %v p99 %v", tt.preset, tt.group, p.Latency, tt.method, tt.p50, tt.p99)
@@ -71,14 +71,14 @@ func TestPredictPresets(t *testing.T) {
 func TestPredictAssigned(t *testing.T) {
 	sc := preset(t, "uneven")
 	perm := []map[string][]int32{{"orders": {3, 4, 5}}, {"orders": {6, 7}}, {"orders": {8, 9}}, {"orders": {0, 1, 2}}, {"orders": {10, 11}}}
-	got := byName(PredictAssigned(sc, map[string][]map[string][]int32{"search": perm}))["search"]
+	got := byName(PredictAssigned(sc, map[string][]map[string][]int32{"search": perm}, Embedded))["search"]
 	if got.PeakBacklog != 4800 {
 		t.Errorf("permuted assignment: peak %v, want 4800", got.PeakBacklog)
 	}
 	// One worker with 4 partitions (40/s against 22/s for 300 s), the
 	// others 2 each (20/s): 5,400.
 	lop := []map[string][]int32{{"orders": {0, 1, 2, 3}}, {"orders": {4, 5}}, {"orders": {6, 7}}, {"orders": {8, 9}}, {"orders": {10, 11}}}
-	got = byName(PredictAssigned(sc, map[string][]map[string][]int32{"search": lop}))["search"]
+	got = byName(PredictAssigned(sc, map[string][]map[string][]int32{"search": lop}, Embedded))["search"]
 	if got.PeakBacklog != 5400 {
 		t.Errorf("lopsided assignment: peak %v, want 5400", got.PeakBacklog)
 	}

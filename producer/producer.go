@@ -185,7 +185,10 @@ const MaxBufferedBytes = 256 << 20
 // ClientOptions are the kgo options a producer client needs on top of the
 // connection ones: idempotent, acks=all (kgo's defaults), no linger so a
 // record leaves as soon as it is due, a buffer large enough that Produce
-// never blocks the open loop, and the even partitioner.
+// never blocks the open loop, the even partitioner, and no compression: a
+// payload's size is its size on the wire, so the consumers' fetch limits
+// hold as many records as the time-lag model counts (snappy shrinks the
+// padded payloads about sixfold, which a real payload would not).
 //
 // With idempotent false the client retries a failed produce without
 // sequence numbers, so a produce the broker appended but answered with an
@@ -194,6 +197,7 @@ func ClientOptions(idempotent bool) []kgo.Opt {
 	opts := []kgo.Opt{
 		kgo.RecordPartitioner(EvenPartitioner()),
 		kgo.ProducerLinger(0),
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.MaxBufferedRecords(1 << 20),
 		// Bounded in bytes too: a stalled broker would otherwise let a
 		// million large records pile up in memory (1 MiB each: 1 TiB).

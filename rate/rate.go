@@ -190,3 +190,54 @@ func (s Schedule) Scaled(f float64) Schedule {
 	}
 	return New(segs...)
 }
+
+// Sum returns the schedule whose rate is the sum of the schedules' rates:
+// on every stretch between two consecutive breakpoints of any of them each
+// rate is linear, so the sum is too. It runs until the last of them ends
+// (for ever when one is held for ever).
+func Sum(ss ...Schedule) Schedule {
+	var ts []float64
+	end := 0.0
+	for _, s := range ss {
+		ts = append(ts, s.Breakpoints()...)
+		end = max(end, s.End())
+	}
+	sort.Float64s(ts)
+	var segs []Segment
+	for i := 0; i < len(ts); i++ {
+		a := ts[i]
+		if i > 0 && a == ts[i-1] || a >= end {
+			continue
+		}
+		b := end
+		for j := i + 1; j < len(ts); j++ {
+			if ts[j] > a {
+				b = ts[j]
+				break
+			}
+		}
+		// Each rate is linear on (a, b): read it from the segment holding
+		// the middle (or a point just past a, for a stretch held for ever).
+		mid := a + (b-a)/2
+		if math.IsInf(b, 1) {
+			mid = a + 1
+		}
+		var g Segment
+		g.Dur = b - a
+		for _, s := range ss {
+			k := s.find(mid)
+			if k < 0 {
+				continue
+			}
+			seg, st := s.segs[k], s.starts[k]
+			g.From += seg.rate(a - st)
+			if math.IsInf(b, 1) {
+				g.To += seg.rate(a - st)
+			} else {
+				g.To += seg.rate(b - st)
+			}
+		}
+		segs = append(segs, g)
+	}
+	return New(segs...)
+}

@@ -45,3 +45,34 @@ func TestForever(t *testing.T) {
 		t.Error("a rate of 0 for ever never reaches an event")
 	}
 }
+
+func TestSum(t *testing.T) {
+	// 10/s for 10 s, then a ramp 10 → 30 over 10 s; plus 5/s from 5 s for
+	// ever (0 for 5 s first).
+	a := New(Segment{Dur: 10, From: 10, To: 10}, Segment{Dur: 10, From: 10, To: 30})
+	b := New(Segment{Dur: 5, From: 0, To: 0}, Segment{Dur: math.Inf(1), From: 5, To: 5})
+	s := Sum(a, b)
+	// The sum's rate and count are the parts' everywhere: inside a
+	// segment, at a breakpoint, on a ramp, after the first ends.
+	for _, at := range []float64{0, 2, 5, 7, 10, 15, 19.5, 20, 25, 1e6} {
+		if got, want := s.Rate(at), a.Rate(at)+b.Rate(at); math.Abs(got-want) > 1e-9 {
+			t.Errorf("rate at %v: %v, want %v", at, got, want)
+		}
+		if got, want := s.Count(at), a.Count(at)+b.Count(at); math.Abs(got-want) > 1e-6 {
+			t.Errorf("count at %v: %v, want %v", at, got, want)
+		}
+	}
+	// By hand at 15 s: a gave 100 + (10·5 + 20·5²/(2·10)) = 175, b 50.
+	if got := s.Count(15); math.Abs(got-225) > 1e-9 {
+		t.Errorf("count at 15: %v, want 225", got)
+	}
+	if !math.IsInf(s.End(), 1) {
+		t.Errorf("end %v, want +Inf", s.End())
+	}
+	if got := Sum(a).Total(); got != a.Total() {
+		t.Errorf("a alone: total %v, want %v", got, a.Total())
+	}
+	if got := Sum().Total(); got != 0 {
+		t.Errorf("nothing: total %v, want 0", got)
+	}
+}

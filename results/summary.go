@@ -113,11 +113,16 @@ type Predicted struct {
 	Figures
 	Duplicates    *int64 `json:"duplicates,omitempty"`
 	DuplicatesMax *int64 `json:"duplicates_max,omitempty"`
-	// LatencyMs is the predicted end-to-end latency; MaxTimeLagS the
-	// largest predicted time lag (fluid FIFO), nil when some event is
-	// never processed.
-	LatencyMs   *PredictedLatency `json:"latency_ms,omitempty"`
-	MaxTimeLagS *float64          `json:"max_time_lag_s,omitempty"`
+	// LatencyMs is the predicted end-to-end latency. MaxTimeLagS is the
+	// largest predicted time lag as the workers serve their partitions
+	// (the middle of its range over the fetch cycle's phases,
+	// MaxTimeLagLowS to MaxTimeLagHighS), FIFOMaxTimeLagS the fluid
+	// FIFO's (a lower bound); each nil when some event is never processed.
+	LatencyMs       *PredictedLatency `json:"latency_ms,omitempty"`
+	MaxTimeLagS     *float64          `json:"max_time_lag_s,omitempty"`
+	MaxTimeLagLowS  *float64          `json:"max_time_lag_low_s,omitempty"`
+	MaxTimeLagHighS *float64          `json:"max_time_lag_high_s,omitempty"`
+	FIFOMaxTimeLagS *float64          `json:"fifo_max_time_lag_s,omitempty"`
 	// DuplicatesUpstream is the exact part of the duplicates: events
 	// resent or appended twice before any consumer saw them. They are
 	// distinct records, so even an exactly-once group applies each of them

@@ -21,7 +21,7 @@ var (
 	topicKeys        = []string{"partitions", "replication", "min_insync"}
 	producerKeys     = []string{"topic", "event", "size", "phases", "resend", "idempotent", "keys"}
 	ratePhaseKeys    = []string{"duration", "rate", "to"}
-	groupKeys        = []string{"topics", "workers", "capacity", "phases", "dedup", "delivery", "service"}
+	groupKeys        = []string{"topics", "workers", "capacity", "phases", "dedup", "delivery", "service", "fetch"}
 	faultKeys        = []string{"at", "for", "action", "group", "topic", "fraction"}
 	faultActions     = []string{ProduceErrors, CrashWorker, AddWorker, RemoveWorker}
 	capPhaseKeys     = []string{"duration", "capacity"}

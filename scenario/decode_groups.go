@@ -83,6 +83,9 @@ func (d *decoder) group(e pair, path string) (Group, groupRef) {
 	if f, ok := m["service"]; ok {
 		g.Service = d.service(f.v, join(path, "service"))
 	}
+	if f, ok := m["fetch"]; ok {
+		g.Fetch = d.fetch(f.v, join(path, "fetch"))
+	}
 	if g.Dedup && g.Delivery == ExactlyOnce {
 		d.errorf(m["dedup"].k.Line, join(path, "dedup"), "a dedup store outside the transaction would lose the effects of aborted transactions: use dedup or delivery: exactly-once, not both")
 	}

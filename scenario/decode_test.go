@@ -203,6 +203,16 @@ func parseErrorTests(t testing.TB) []parseErrorTest {
 			`t.yaml:1: groups: missing: a scenario needs at least one group`},
 		{"empty section", with(t, "groups:\n  email: {topics: [orders], capacity: 250}\n", "groups: {}\n"),
 			`t.yaml:8: groups: needs at least one group`},
+		{"fetch: zero", with(t, "capacity: 250", "capacity: 250, fetch: {max_partition_bytes: 0}"),
+			`t.yaml:9: groups.email.fetch.max_partition_bytes: must be ≥ 1, got 0`},
+		{"fetch: past int32", with(t, "capacity: 250", "capacity: 250, fetch: {max_bytes: 4294967296}"),
+			`t.yaml:9: groups.email.fetch.max_bytes: must be ≤ 2147483647, got 4294967296`},
+		{"fetch: a partition over the fetch", with(t, "capacity: 250", "capacity: 250, fetch: {max_partition_bytes: 65536, max_bytes: 16384}"),
+			`t.yaml:9: groups.email.fetch.max_partition_bytes: must be ≤ max_bytes (16384), got 65536`},
+		{"fetch: unknown key", with(t, "capacity: 250", "capacity: 250, fetch: {max_poll_record: 10}"),
+			`t.yaml:9: groups.email.fetch.max_poll_record: unknown key (did you mean "max_poll_records"?)`},
+		{"fetch: string", with(t, "capacity: 250", "capacity: 250, fetch: {max_bytes: 1MiB}"),
+			`t.yaml:9: groups.email.fetch.max_bytes: must be a whole number, got "1MiB"`},
 		{"merge key", with(t, "capacity: 250", "capacity: 250, <<: {workers: 2}"),
 			`t.yaml:9: groups.email.<<: merge keys are not supported; write the keys out`},
 	}
@@ -348,6 +358,43 @@ func TestParseValues(t *testing.T) {
 			}
 			if got, want := tt.check(s); !reflect.DeepEqual(got, want) {
 				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestFetchSettings(t *testing.T) {
+	for _, tt := range []struct {
+		name, fetch string
+		want        Fetch
+	}{
+		// franz-go's defaults; a quarter of a second of capacity 250/s per
+		// poll (one worker).
+		{"defaults", "", Fetch{1 << 20, 50 << 20, 63}},
+		{"a partition's limit", ", fetch: {max_partition_bytes: 16384}", Fetch{16384, 50 << 20, 63}},
+		// A client clamps a partition's limit to the fetch's.
+		{"a small fetch", ", fetch: {max_bytes: 65536}", Fetch{65536, 65536, 63}},
+		{"all three", ", fetch: {max_partition_bytes: 1000, max_bytes: 2000, max_poll_records: 500}", Fetch{1000, 2000, 500}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("t.yaml", []byte(with(t, "capacity: 250", "capacity: 250"+tt.fetch)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Groups["email"].FetchSettings(); got != tt.want {
+				t.Errorf("FetchSettings() = %+v, want %+v", got, tt.want)
+			}
+			// What was set is written back, and reads the same.
+			b, err := s.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Parse("again.yaml", b)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, b)
+			}
+			if !reflect.DeepEqual(again.Groups["email"].Fetch, s.Groups["email"].Fetch) {
+				t.Errorf("encoded and read again: %+v, want %+v\n%s", again.Groups["email"].Fetch, s.Groups["email"].Fetch, b)
 			}
 		})
 	}

@@ -99,6 +99,9 @@ func (s *Scenario) YAML() ([]byte, error) {
 		if g.Service != nil {
 			add(n, "service", serviceNode(*g.Service))
 		}
+		if g.Fetch != nil {
+			add(n, "fetch", fetchNode(*g.Fetch))
+		}
 		add(groups, name, n)
 	}
 	add(root, "groups", groups)

@@ -112,6 +112,28 @@ type Group struct {
 	// mean workers/capacity; without it the workers process at an even
 	// pace.
 	Service *Service `yaml:"service,omitempty"`
+	// Fetch, when set, is how the workers' clients fetch and poll; nil
+	// is the defaults (see Group.FetchSettings).
+	Fetch *Fetch `yaml:"fetch,omitempty"`
+}
+
+// Fetch is how a group's consumers fetch and poll, as a Kafka client is
+// configured: it decides in which order records are served, so the time
+// lag (a worker processes a fetch partition by partition, and the other
+// partitions' oldest events age meanwhile). A zero field is its default.
+type Fetch struct {
+	// MaxPartitionBytes is the most a fetch returns of one partition
+	// (franz-go's FetchMaxPartitionBytes, Java's max.partition.fetch.bytes).
+	// The default is 1 MiB.
+	MaxPartitionBytes int `yaml:"max_partition_bytes,omitempty"`
+	// MaxBytes is the most a fetch returns in all (fetch.max.bytes). The
+	// default is 50 MiB.
+	MaxBytes int `yaml:"max_bytes,omitempty"`
+	// MaxPollRecords is the most records one poll returns
+	// (max.poll.records). The default is a quarter of a second of a
+	// worker's largest capacity, at least 1, so a batch never holds a
+	// rebalance up for long.
+	MaxPollRecords int `yaml:"max_poll_records,omitempty"`
 }
 
 // The delivery modes of a group.

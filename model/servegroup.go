@@ -1,0 +1,157 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/backlogbench/backlogbench/rate"
+)
+
+// Serving is how a group's workers fetch: their client's settings, what a
+// record of each topic takes in a fetch, and the broker's order.
+type Serving struct {
+	Fetch Fetch
+	// Bytes[t] is what one record of the group's Topics[t] takes in a
+	// fetch, its batch's overhead included.
+	Bytes []float64
+	// Rotate is Server.Rotate: the embedded broker's order (true) or
+	// Apache Kafka's.
+	Rotate bool
+}
+
+// Phases is how many phases of the fetch cycle ServeGroup follows, evenly
+// spread over one cycle.
+const Phases = 16
+
+// ServedLag is a group's time lag as its workers really serve their
+// partitions, at each phase of their fetch cycles. A phase is the same for
+// every worker of the group: their busy stretches start together, and the
+// runs measured followed one phase (their peaks sat in the lower or the
+// upper of the phases' two clusters, not at the highest of three workers'
+// draws).
+type ServedLag struct {
+	// Curves[k] are the time lags at phase k/Phases of the group's
+	// workers that hold a partition, one per distinct set of partitions'
+	// arrivals.
+	Curves [][]LagCurve
+}
+
+// ServeGroup follows each of the group's workers through its fetches (see
+// Server.Serve) at every phase.
+func ServeGroup(g Group, sv Serving) ServedLag {
+	var out ServedLag
+	if g.Workers <= 0 {
+		return out
+	}
+	perWorker := g.Capacity.Scaled(1 / float64(g.Workers))
+	var servers []Server
+	seen := map[string]bool{}
+	for _, byTopic := range g.assignment() {
+		var ps []ServedPartition
+		var key strings.Builder
+		for t, tp := range g.Topics {
+			if t >= len(byTopic) {
+				continue
+			}
+			shares := make([][]float64, len(tp.Inputs))
+			for i, in := range tp.Inputs {
+				if in.Shares != nil {
+					shares[i] = in.Shares(tp.Partitions)
+				}
+			}
+			held := slices.Clone(byTopic[t])
+			slices.Sort(held)
+			for _, p := range held {
+				var rs []rate.Schedule
+				fmt.Fprintf(&key, "%d:", t)
+				for i, in := range tp.Inputs {
+					share := 1 / float64(tp.Partitions)
+					if shares[i] != nil {
+						share = 0
+						if int(p) < len(shares[i]) {
+							share = shares[i][p]
+						}
+					}
+					fmt.Fprintf(&key, "%g,", share)
+					if share > 0 {
+						rs = append(rs, in.Rate.Scaled(share))
+					}
+				}
+				key.WriteByte(';')
+				var bytes float64
+				if t < len(sv.Bytes) {
+					bytes = sv.Bytes[t]
+				}
+				ps = append(ps, ServedPartition{Topic: t, Arrivals: rate.Sum(rs...), Bytes: bytes})
+			}
+		}
+		if len(ps) == 0 || seen[key.String()] {
+			continue
+		}
+		seen[key.String()] = true
+		servers = append(servers, Server{Partitions: ps, Capacity: perWorker, Fetch: sv.Fetch, Rotate: sv.Rotate})
+	}
+	out.Curves = make([][]LagCurve, Phases)
+	for k := range Phases {
+		for _, s := range servers {
+			s.Phase = float64(k) / Phases
+			out.Curves[k] = append(out.Curves[k], s.Serve())
+		}
+	}
+	return out
+}
+
+// at returns the group's time lag at t at phase k: its workers' largest.
+func (s ServedLag) at(k int, t float64) float64 {
+	m := 0.0
+	for _, c := range s.Curves[k] {
+		m = max(m, c.At(t))
+	}
+	return m
+}
+
+// At returns the group's time lag at scenario time t: the median over the
+// phases of its workers' largest.
+func (s ServedLag) At(t float64) float64 {
+	if len(s.Curves) == 0 {
+		return 0
+	}
+	v := make([]float64, len(s.Curves))
+	for k := range s.Curves {
+		v[k] = s.at(k, t)
+	}
+	return median(v)
+}
+
+// Max returns the group's largest time lag over the run, as the middle of
+// its range over the phases, and that range: +Inf when some event is never
+// processed.
+func (s ServedLag) Max() (mid, lo, hi float64) {
+	if len(s.Curves) == 0 {
+		return 0, 0, 0
+	}
+	lo, hi = math.Inf(1), 0
+	for _, cs := range s.Curves {
+		m := 0.0
+		for _, c := range cs {
+			m = max(m, c.Max())
+		}
+		lo, hi = min(lo, m), max(hi, m)
+	}
+	if math.IsInf(hi, 1) {
+		return hi, lo, hi
+	}
+	return (lo + hi) / 2, lo, hi
+}
+
+// median returns the median of v (sorting it).
+func median(v []float64) float64 {
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
