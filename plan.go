@@ -154,6 +154,10 @@ func planCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 func planFor(sc *scenario.Scenario, name string, t model.Target) planGroup {
 	g := sc.Groups[name]
 	mg := predict.ModelGroup(sc, name, nil)
+	if t.MaxTimeLag > 0 {
+		sv := predict.Serving(sc, name, predict.Embedded)
+		t.Serving = &sv
+	}
 	pl := model.PlanGroup(mg, t)
 	nom := g.Capacity
 	for _, ph := range g.Phases {

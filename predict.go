@@ -25,12 +25,17 @@ type predictOutput struct {
 }
 
 // groupPredict is one group in `predict --format json`: its figures, the
-// predicted latency (scenario ms) and largest time lag (s); both null when
-// some event is never processed.
+// predicted latency (scenario ms) and largest time lag (s: as the workers
+// serve their partitions, the middle of its range over their fetch
+// cycles' phases, and that range; the fluid FIFO's beside it); each null
+// when some event is never processed.
 type groupPredict struct {
 	results.Figures
-	LatencyMs   *results.PredictedLatency `json:"latency_ms"`
-	MaxTimeLagS *float64                  `json:"max_time_lag_s"`
+	LatencyMs       *results.PredictedLatency `json:"latency_ms"`
+	MaxTimeLagS     *float64                  `json:"max_time_lag_s"`
+	MaxTimeLagLowS  *float64                  `json:"max_time_lag_low_s"`
+	MaxTimeLagHighS *float64                  `json:"max_time_lag_high_s"`
+	FIFOMaxTimeLagS *float64                  `json:"fifo_max_time_lag_s"`
 }
 
 func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,15 +60,9 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if *format == "json" {
 		out := predictOutput{Scenario: sc.Name, Groups: map[string]groupPredict{}}
 		for _, p := range preds {
-			gp := groupPredict{Figures: p.Figures()}
-			if l := p.Latency; !math.IsInf(l.P50, 1) && !math.IsInf(l.P99, 1) {
-				gp.LatencyMs = &results.PredictedLatency{P50: round3(l.P50 * 1000), P99: round3(l.P99 * 1000), Method: l.Method}
-			}
-			if !math.IsInf(p.MaxTimeLagS, 1) {
-				m := round3(p.MaxTimeLagS)
-				gp.MaxTimeLagS = &m
-			}
-			out.Groups[p.Name] = gp
+			pr := p.Predicted()
+			out.Groups[p.Name] = groupPredict{Figures: pr.Figures, LatencyMs: pr.LatencyMs,
+				MaxTimeLagS: pr.MaxTimeLagS, MaxTimeLagLowS: pr.MaxTimeLagLowS, MaxTimeLagHighS: pr.MaxTimeLagHighS, FIFOMaxTimeLagS: pr.FIFOMaxTimeLagS}
 		}
 		out.CriticalPath = predict.CriticalPathChains(sc)
 		enc := json.NewEncoder(stdout)
@@ -85,6 +84,15 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	var ranges []string
+	for _, p := range preds {
+		if p.MaxTimeLagHighS > p.MaxTimeLagLowS && !math.IsInf(p.MaxTimeLagHighS, 1) {
+			ranges = append(ranges, fmt.Sprintf("%s %.1f–%.1f s (FIFO %.1f s)", p.Name, p.MaxTimeLagLowS, p.MaxTimeLagHighS, p.FIFOMaxTimeLagS))
+		}
+	}
+	if len(ranges) > 0 {
+		fmt.Fprintf(stdout, "\nmax lag: as the workers serve their partitions, the middle of its range over their fetch cycles' phases: %s\n", strings.Join(ranges, ", "))
 	}
 	if cp != nil {
 		fmt.Fprintf(stdout, "\ncritical path, all sync:  %s = %g ms, availability %s\n", strings.Join(cp.Sync.Steps, " + "), ms(cp.Sync.Latency), report.Percent(cp.Sync.Availability))

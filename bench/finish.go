@@ -180,6 +180,7 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 		obs.LatencyMs = r.Latency[pred.Name].Millis()
 		obs.MaxOffsetLag = verdict.MaxOffsetLag(r.Samples, gi)
 		obs.MaxTimeLagS = predict.Round(verdict.MaxTimeLag(r.Samples, gi), 3)
+		obs.MaxCommitTimeLagS = predict.Round(verdict.MaxCommitTimeLag(r.Samples, gi), 3)
 		obs.Lost = lostEvents(r.Scenario, pred.Name, pstats, gstats[gi])
 		if !complete {
 			// The run stopped before the group could drain: what it has not
@@ -241,6 +242,9 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 		for k, v := range verdict.Latency(gs.Predicted, obs, s.Tolerance) {
 			gs.Verdicts[k] = v
 		}
+		for k, v := range verdict.TimeLag(gs.Predicted, obs, s.Tolerance, gs.FloorEvents) {
+			gs.Verdicts[k] = v
+		}
 		if complete {
 			gs.Verdicts["lost"] = verdict.Of(obs.Lost == 0)
 			for k, v := range verdict.Delivery(r.Scenario.Groups[pred.Name], gs.Predicted, obs) {
@@ -288,7 +292,7 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 			// delivered again after the outage (a bound the run cannot
 			// know). Loss is still judged, id by id, and so is a dedup
 			// store's or a transaction's applying nothing twice.
-			drop := []string{"peak_backlog", "peak_at_s", "growth_rate", "drained_at_s", "duplicates_delivered", "duplicates_suppressed",
+			drop := []string{"peak_backlog", "peak_at_s", "growth_rate", "drained_at_s", "max_time_lag_s", "duplicates_delivered", "duplicates_suppressed",
 				"expect.peak_backlog", "expect.peak_at_s", "expect.growth_rate", "expect.drained_at_s",
 				"conditional.peak_backlog", "conditional.peak_at_s", "conditional.growth_rate", "conditional.drained_at_s"}
 			if g := r.Scenario.Groups[pred.Name]; !g.Dedup && g.Delivery != scenario.ExactlyOnce {

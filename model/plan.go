@@ -19,8 +19,12 @@ type Target struct {
 	// queue to the next) to the backlog being back to zero.
 	DrainWithin float64
 	// MaxTimeLag bounds, in seconds, the age of the oldest unprocessed
-	// event (the longest FIFO wait of any event at any worker).
+	// event: as the workers serve their partitions (ServeGroup, at the
+	// worst phase of their fetch cycles) when Serving is set, else the
+	// longest FIFO wait of any event at any worker.
 	MaxTimeLag float64
+	// Serving is how the group's workers fetch, for MaxTimeLag.
+	Serving *Serving
 }
 
 // String returns the target as its flag: "--max-backlog 5000".
@@ -50,6 +54,19 @@ func (t Target) Met(pr Prediction) bool {
 		return pr.MaxTimeLag() <= t.MaxTimeLag+1e-9
 	}
 	return true
+}
+
+// meets reports whether group g meets the target.
+func (t Target) meets(g Group) bool {
+	pr := Predict(g)
+	if t.MaxTimeLag > 0 && t.Serving != nil {
+		if math.IsInf(pr.LongestDrain(), 1) {
+			return false
+		}
+		_, _, worst := ServeGroup(g, *t.Serving).Max()
+		return worst <= t.MaxTimeLag+1e-9
+	}
+	return t.Met(pr)
 }
 
 // LongestDrain returns the longest time, over the busy stretches of the
@@ -170,8 +187,9 @@ func nominal(c rate.Schedule) (float64, rate.Schedule) {
 // at its per-worker rate, that meet the target on the fluid model.
 //
 // Peak backlog and time lag only fall as capacity rises (a fluid queue's
-// backlog is pointwise non-increasing in its capacity), so their least
-// capacity is found by bisection. The drain target is not monotone: a
+// backlog is pointwise non-increasing in its capacity; a worker that is
+// faster empties each fetch sooner, so the next holds less), so their
+// least capacity is found by bisection. The drain target is not monotone: a
 // smaller capacity can merge two busy stretches into one whose peak comes
 // later, so it is met where a larger capacity, draining the first stretch
 // slowly from an early peak, is not; its least capacity is found by a scan
@@ -184,7 +202,7 @@ func PlanGroup(g Group, t Target) Plan {
 		h.Capacity = shape.Scaled(c)
 		return h
 	}
-	meets := func(c float64) bool { return t.Met(Predict(at(c))) }
+	meets := func(c float64) bool { return t.meets(at(c)) }
 	limit := searchLimit(g, shape)
 	c, ok := leastCapacity(meets, max(nom, 1), t.DrainWithin > 0, limit)
 	if !ok {
@@ -254,6 +272,13 @@ func leastCapacity(meets func(float64) bool, guess float64, scan bool, limit flo
 		// that falls short: hi is the answer, as close as float64 holds.
 		c = hi
 	}
+	// The served time lag is not quite monotone in capacity (its worst
+	// phase moves by about a second as the fetch cycle shifts): a grid
+	// point above a capacity that meets it may miss. Step up to one that
+	// meets it, so the answer always does.
+	for k := 0; k < 1000 && !meets(c); k++ {
+		c = round1(c + Resolution)
+	}
 	return c, true
 }
 
@@ -286,7 +311,7 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target, capLimit f
 		if w == g.Workers && slices.Equal(parts, current) {
 			h.Assignment = g.Assignment
 		}
-		return t.Met(Predict(h))
+		return t.meets(h)
 	}
 	even := func(w int) []int {
 		out := make([]int, len(current))
@@ -307,7 +332,7 @@ func planWorkers(g Group, shape rate.Schedule, nom float64, t Target, capLimit f
 			}
 			a.Topics = append(a.Topics, Topic{Partitions: 1, Inputs: ins})
 		}
-		return t.Met(Predict(a))
+		return t.meets(a)
 	}, max(nom, 1), t.DrainWithin > 0, capLimit)
 	if !ok {
 		return 0, nil, 0, "no capacity meets the target"

@@ -380,12 +380,23 @@ func (r *Run) backlogChart(group string) *plot.Plot {
 }
 
 // timeLagChart is a group's time lag: the age of its oldest unprocessed
-// event, observed and predicted.
+// event, observed and predicted. A run that stored them adds the time lag
+// from the committed offsets (a lag exporter's view) and the fluid FIFO's
+// beside the prediction of the workers serving their partitions; an older
+// run's prediction was the FIFO's.
 func (r *Run) timeLagChart(group string) *plot.Plot {
 	end := r.End()
 	ta := timeAxisFor(end)
 	p := newPlot(group+": time lag", ta.label, "seconds (scenario)")
-	addLine(p, thin(r.predictedTimeLag(group, ta, end)), "predicted (FIFO)", lineStyle(predColor, 1.4, true))
+	if fifo := r.column(group + ".fifo_time_lag_s"); hasFinite(fifo) {
+		addLine(p, thin(ta.xy(r.Series.T, fifo)), "FIFO (a lower bound)", lineStyle(fade(predColor, 0.45), 0.8, true))
+		addLine(p, thin(r.predictedTimeLag(group, ta, end)), "predicted", lineStyle(predColor, 1.4, true))
+	} else {
+		addLine(p, thin(r.predictedTimeLag(group, ta, end)), "predicted (FIFO)", lineStyle(predColor, 1.4, true))
+	}
+	if c := r.column(group + ".commit_time_lag_s"); hasFinite(c) {
+		addLine(p, thin(ta.xy(r.Series.T, c)), "from commits", lineStyle(grey, 0.8, true))
+	}
 	addLine(p, thin(ta.xy(r.Series.T, r.column(group+".time_lag_s"))), "observed", lineStyle(obsColor, 1.2, false))
 	floorY(p, 1)
 	spanX(p, ta, end)

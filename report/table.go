@@ -230,8 +230,8 @@ func RenderTable(w io.Writer, s *results.Summary) {
 	fmt.Fprintln(w)
 	for _, g := range sortedGroupNames(s) {
 		o := s.Groups[g].Observed
-		fmt.Fprintf(w, "%s: latency p50 %s ms, p99 %s ms, max %s ms; max offset lag %s; max time lag %.1f s; redelivered %d\n",
-			g, fmtNum(o.LatencyMs.P50), fmtNum(o.LatencyMs.P99), fmtNum(o.LatencyMs.Max), fmtNum(float64(o.MaxOffsetLag)), o.MaxTimeLagS, o.Redelivered)
+		fmt.Fprintf(w, "%s: latency p50 %s ms, p99 %s ms, max %s ms; max offset lag %s; max time lag %.1f s%s; redelivered %d\n",
+			g, fmtNum(o.LatencyMs.P50), fmtNum(o.LatencyMs.P99), fmtNum(o.LatencyMs.Max), fmtNum(float64(o.MaxOffsetLag)), o.MaxTimeLagS, fromCommits(o), o.Redelivered)
 	}
 	renderCriticalPath(w, s)
 	for _, n := range s.Notes {
@@ -299,7 +299,9 @@ func RenderMarkdown(w io.Writer, s *results.Summary) {
 
 // latencyRows returns a group's latency rows of the predicted-versus-
 // observed table: p50 and p99 with their verdicts when checked, and the
-// largest time lag, predicted (fluid FIFO) beside observed.
+// largest time lag, predicted as the workers serve their partitions (its
+// verdict, or its range over the fetch cycle's phases) beside observed. A
+// run from before that model predicted the fluid FIFO's, marked so.
 func latencyRows(g string, gs results.GroupSummary) [][]string {
 	p := gs.Predicted
 	var rows [][]string
@@ -309,8 +311,16 @@ func latencyRows(g string, gs results.GroupSummary) [][]string {
 			[]string{g, "latency_p50_ms", fmtNum(p.LatencyMs.P50), fmtNum(o.P50), fmtErr(p.LatencyMs.P50, o.P50), gs.Verdicts["latency_p50"]},
 			[]string{g, "latency_p99_ms", fmtNum(p.LatencyMs.P99), fmtNum(o.P99), fmtErr(p.LatencyMs.P99, o.P99), gs.Verdicts["latency_p99"]})
 	}
-	if p.MaxTimeLagS != nil && *p.MaxTimeLagS > 0 {
+	switch {
+	case p.MaxTimeLagS == nil || *p.MaxTimeLagS <= 0:
+	case p.MaxTimeLagLowS == nil || p.MaxTimeLagHighS == nil:
 		rows = append(rows, []string{g, "max_time_lag_s", fmtNum(*p.MaxTimeLagS), fmtNum(gs.Observed.MaxTimeLagS), fmtErr(*p.MaxTimeLagS, gs.Observed.MaxTimeLagS), "(fluid FIFO)"})
+	default:
+		v := gs.Verdicts["max_time_lag_s"]
+		if v == "" {
+			v = fmt.Sprintf("(%s–%s by phase)", fmtNum(*p.MaxTimeLagLowS), fmtNum(*p.MaxTimeLagHighS))
+		}
+		rows = append(rows, []string{g, "max_time_lag_s", fmtNum(*p.MaxTimeLagS), fmtNum(gs.Observed.MaxTimeLagS), fmtErr(*p.MaxTimeLagS, gs.Observed.MaxTimeLagS), v})
 	}
 	return rows
 }
@@ -328,6 +338,15 @@ func renderCriticalPath(w io.Writer, s *results.Summary) {
 	fmt.Fprintf(w, "critical path: async (%s, then publish; %s off the path) %s ms + publish p50 %s / p99 %s ms measured (wall) = %s / %s ms, availability %s (broker not included)\n",
 		strings.Join(cp.Kept, " → "), strings.Join(cp.Moved, ", "), fmtNum(cp.AsyncLatencyMs),
 		fmtNum(cp.PublishMs.P50), fmtNum(cp.PublishMs.P99), fmtNum(cp.AsyncWithPublishMs.P50), fmtNum(cp.AsyncWithPublishMs.P99), Percent(cp.AsyncAvailability))
+}
+
+// fromCommits shows the largest time lag from the committed offsets, when
+// the run measured it.
+func fromCommits(o results.Observed) string {
+	if o.MaxCommitTimeLagS <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%.1f s from the committed offsets)", o.MaxCommitTimeLagS)
 }
 
 // Percent formats an availability as a percentage to 4 decimals, as the

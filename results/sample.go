@@ -27,8 +27,16 @@ type GroupSample struct {
 	// TimeLag is the age, in scenario seconds, of the oldest event acked
 	// and not yet processed (0 when there is none).
 	TimeLag float64
-	// PredictedTimeLag is the model's time lag at the same scenario time.
+	// PredictedTimeLag is the model's time lag at the same scenario time,
+	// as the workers serve their partitions; FIFOTimeLag the fluid FIFO's
+	// (a lower bound).
 	PredictedTimeLag float64
+	FIFOTimeLag      float64
+	// CommitTimeLag is the time lag as an operator's lag exporter sees it:
+	// the age of the oldest event at a committed offset not yet processed
+	// (the last admin reading's committed offsets, the events' send times
+	// from the ack log), 0 when nothing lags.
+	CommitTimeLag float64
 	// Conditional is the conditional prediction's backlog (the model fed
 	// the input the broker acknowledged), filled once the run is over.
 	Conditional float64

@@ -167,6 +167,10 @@ type Observed struct {
 	LatencyMs    LatencyMs `json:"latency_ms"`
 	MaxOffsetLag int64     `json:"max_offset_lag"`
 	MaxTimeLagS  float64   `json:"max_time_lag_s"`
+	// MaxCommitTimeLagS is the largest time lag from the committed offsets
+	// (what a lag exporter shows): above the exact one by up to the commit
+	// cadence.
+	MaxCommitTimeLagS float64 `json:"max_commit_time_lag_s"`
 }
 
 // Effects are a group's counted side effects: loyalty adds an order's

@@ -83,9 +83,10 @@ func Write(dir string, d *Data) error {
 // WriteTimeseries writes one CSV row per sample: the scenario time, per
 // producer the events acked and the acked rate, and per group the unique
 // events processed, the processed rate, the exact backlog, the predicted
-// backlog, the offset lag (empty before the first reading), the time lag
-// the predicted time lag and the conditional prediction's backlog. Producers and groups are in the scenario's
-// name order, as in the samples.
+// backlog, the offset lag (empty before the first reading), the time lag,
+// the predicted time lag, the conditional prediction's backlog, the time
+// lag from the committed offsets and the fluid FIFO's time lag. Producers
+// and groups are in the scenario's name order, as in the samples.
 func WriteTimeseries(w io.Writer, sc *scenario.Scenario, samples []Sample) error {
 	cw := csv.NewWriter(w)
 	prods := sc.ProducerNames()
@@ -95,7 +96,8 @@ func WriteTimeseries(w io.Writer, sc *scenario.Scenario, samples []Sample) error
 		head = append(head, p+".acked", p+".acked_rate")
 	}
 	for _, g := range groups {
-		head = append(head, g+".processed", g+".processed_rate", g+".backlog", g+".predicted_backlog", g+".offset_lag", g+".time_lag_s", g+".predicted_time_lag_s", g+".conditional_backlog")
+		head = append(head, g+".processed", g+".processed_rate", g+".backlog", g+".predicted_backlog", g+".offset_lag", g+".time_lag_s", g+".predicted_time_lag_s", g+".conditional_backlog",
+			g+".commit_time_lag_s", g+".fifo_time_lag_s")
 	}
 	if err := cw.Write(head); err != nil {
 		return err
@@ -133,7 +135,8 @@ func WriteTimeseries(w io.Writer, sc *scenario.Scenario, samples []Sample) error
 			if g.OffsetLag >= 0 {
 				lag = i64(g.OffsetLag)
 			}
-			row = append(row, i64(g.Processed), rate(g.Processed, before), i64(g.Backlog), f(g.Predicted, 1), lag, f(g.TimeLag, 3), f(g.PredictedTimeLag, 3), f(g.Conditional, 1))
+			row = append(row, i64(g.Processed), rate(g.Processed, before), i64(g.Backlog), f(g.Predicted, 1), lag, f(g.TimeLag, 3), f(g.PredictedTimeLag, 3), f(g.Conditional, 1),
+				f(g.CommitTimeLag, 3), f(g.FIFOTimeLag, 3))
 		}
 		if err := cw.Write(row); err != nil {
 			return err

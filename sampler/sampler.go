@@ -71,6 +71,11 @@ type Sampler struct {
 	phys   func(string) string
 
 	offsetLag []atomic.Int64
+	// committedSent is, per group, the send time (scenario seconds, as
+	// float64 bits) of the oldest event at a committed offset not yet
+	// processed at the last admin reading; NaN when nothing lags.
+	committedSent []atomic.Uint64
+	logical       map[string]string // a topic's logical name by its name on the broker
 	// lagErrors counts failed offset-lag readings, lagOK the answered ones.
 	lagErrors atomic.Int64
 	lagOK     atomic.Int64
@@ -93,8 +98,14 @@ func New(cfg Config) *Sampler {
 		prods: cfg.Scenario.ProducerNames(), pstats: cfg.Producers, gstats: cfg.Groups, logs: cfg.Logs,
 		start: cfg.Start, phys: cfg.Phys}
 	s.offsetLag = make([]atomic.Int64, len(s.groups))
+	s.committedSent = make([]atomic.Uint64, len(s.groups))
 	for i := range s.offsetLag {
 		s.offsetLag[i].Store(-1)
+		s.committedSent[i].Store(math.Float64bits(math.NaN()))
+	}
+	s.logical = map[string]string{}
+	for t := range cfg.Scenario.Topics {
+		s.logical[s.phys(t)] = t
 	}
 	return s
 }
@@ -166,9 +177,37 @@ func (s *Sampler) ReadLag(ctx context.Context, adm *kadm.Client) {
 		for i, id := range ids {
 			if l, ok := lags[id]; ok && l.Error() == nil {
 				s.offsetLag[i].Store(l.Lag.Total())
+				s.committedSent[i].Store(math.Float64bits(s.oldestCommitted(l.Lag)))
 			}
 		}
 	}
+}
+
+// oldestCommitted returns the send time of the oldest event at a committed
+// offset that is not yet processed, over the group's partitions (a
+// partition never committed starts at its log start); NaN when nothing
+// lags. This is the record a lag exporter dates the group's time lag by.
+func (s *Sampler) oldestCommitted(lag kadm.GroupLag) float64 {
+	oldest := math.NaN()
+	for topic, ps := range lag {
+		lg := s.logs[s.logical[topic]]
+		if lg == nil {
+			continue
+		}
+		for p, l := range ps {
+			at := l.Commit.At
+			if at < 0 {
+				at = max(l.Start.Offset, 0)
+			}
+			if l.End.Err != nil || at >= l.End.Offset {
+				continue
+			}
+			if sent, ok := lg.Oldest(p, at); ok && !(sent >= oldest) {
+				oldest = sent
+			}
+		}
+	}
+	return oldest
 }
 
 // acked returns the events acked so far on each topic.
@@ -215,7 +254,11 @@ func (s *Sampler) Take() {
 		gs.Backlog = max(acked-gs.Processed, 0)
 		gs.Predicted = s.preds[i].Curve.Backlog(now)
 		gs.PredictedTimeLag = s.preds[i].TimeLag(now)
+		gs.FIFOTimeLag = s.preds[i].FIFOTimeLag(now)
 		gs.OffsetLag = s.offsetLag[i].Load()
+		if sent := math.Float64frombits(s.committedSent[i].Load()); sent == sent { // not NaN
+			gs.CommitTimeLag = max(0, now-sent)
+		}
 	}
 	s.trim()
 	s.mu.Lock()

@@ -123,9 +123,19 @@ func MaxOffsetLag(samples []results.Sample, g int) int64 {
 
 // MaxTimeLag returns the largest time lag sampled, in scenario seconds.
 func MaxTimeLag(samples []results.Sample, g int) float64 {
+	return maxOf(samples, g, func(s results.GroupSample) float64 { return s.TimeLag })
+}
+
+// MaxCommitTimeLag returns the largest time lag from the committed
+// offsets sampled (a lag exporter's view), in scenario seconds.
+func MaxCommitTimeLag(samples []results.Sample, g int) float64 {
+	return maxOf(samples, g, func(s results.GroupSample) float64 { return s.CommitTimeLag })
+}
+
+func maxOf(samples []results.Sample, g int, f func(results.GroupSample) float64) float64 {
 	var m float64
 	for _, s := range samples {
-		m = math.Max(m, s.Groups[g].TimeLag)
+		m = math.Max(m, f(s.Groups[g]))
 	}
 	return m
 }

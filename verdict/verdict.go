@@ -111,6 +111,27 @@ func Latency(p results.Predicted, o results.Observed, tol float64) map[string]st
 	}
 }
 
+// TimeLagTolerance is the relative tolerance of the time-lag verdict (or
+// the scenario's, when larger), around the prediction's range over the
+// fetch cycle's phases: a run's own phase is set by the noise of its
+// first fetches, and a stall of a few wall milliseconds moves its peak.
+const TimeLagTolerance = 0.10
+
+// TimeLag checks the largest observed time lag against the prediction's
+// range over the fetch cycle's phases, MaxTimeLagLowS to MaxTimeLagHighS,
+// widened by the larger of TimeLagTolerance and tol on either side. Only a
+// group predicted to build a backlog beyond the floor is judged: one that
+// keeps up has a time lag of a fetch's round trip, which is the harness's
+// and the broker's, not the model's.
+func TimeLag(p results.Predicted, o results.Observed, tol, floor float64) map[string]string {
+	if p.MaxTimeLagLowS == nil || p.MaxTimeLagHighS == nil || p.PeakBacklog <= floor {
+		return nil
+	}
+	tol = max(tol, TimeLagTolerance)
+	lo, hi := *p.MaxTimeLagLowS*(1-tol), *p.MaxTimeLagHighS*(1+tol)
+	return map[string]string{"max_time_lag_s": Of(o.MaxTimeLagS >= lo-1e-9 && o.MaxTimeLagS <= hi+1e-9)}
+}
+
 // Delivery checks the audit: duplicates delivered equal the
 // prediction (or stay within its bound); a group with dedup suppresses
 // every one of them and applies none twice; one without applies each

@@ -21,6 +21,42 @@ func TestLatencyVerdicts(t *testing.T) {
 	}
 }
 
+func TestTimeLagVerdict(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	// The flash sale's analytics: 232.1 to 263.2 s over the phases, a
+	// peak of 18,000 events against a floor of 120.
+	p := results.Predicted{Figures: results.Figures{PeakBacklog: 18000}, MaxTimeLagS: f(247.65), MaxTimeLagLowS: f(232.1), MaxTimeLagHighS: f(263.2)}
+	for _, c := range []struct {
+		name     string
+		observed float64
+		tol      float64
+		want     map[string]string
+	}{
+		{"in the range", 245, 0.02, map[string]string{"max_time_lag_s": Pass}},
+		{"above it, within 10%", 289.5, 0.02, map[string]string{"max_time_lag_s": Pass}},
+		{"above it, past 10%", 289.6, 0.02, map[string]string{"max_time_lag_s": Fail}},
+		{"below it, within 10%", 208.9, 0.02, map[string]string{"max_time_lag_s": Pass}},
+		{"below it, past 10%", 208.8, 0.02, map[string]string{"max_time_lag_s": Fail}},
+		{"the FIFO's 150 s", 150, 0.02, map[string]string{"max_time_lag_s": Fail}},
+		{"a wider scenario tolerance", 300, 0.15, map[string]string{"max_time_lag_s": Pass}},
+	} {
+		if got := TimeLag(p, results.Observed{MaxTimeLagS: c.observed}, c.tol, 120); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s (%v s): %v, want %v", c.name, c.observed, got, c.want)
+		}
+	}
+	// A group that keeps up is not judged, nor a run from before the
+	// served model (no range).
+	keeps := p
+	keeps.PeakBacklog = 50
+	if got := TimeLag(keeps, results.Observed{MaxTimeLagS: 3}, 0.02, 120); got != nil {
+		t.Errorf("keeping up: %v, want no verdict", got)
+	}
+	old := results.Predicted{Figures: results.Figures{PeakBacklog: 18000}, MaxTimeLagS: f(150)}
+	if got := TimeLag(old, results.Observed{MaxTimeLagS: 268}, 0.02, 120); got != nil {
+		t.Errorf("no range: %v, want no verdict", got)
+	}
+}
+
 func TestWithin(t *testing.T) {
 	inf, nan := math.Inf(1), math.NaN()
 	for _, c := range []struct {
