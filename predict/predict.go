@@ -61,8 +61,8 @@ const (
 )
 
 // TimeLag returns the predicted time lag at scenario time t, as the
-// group's workers serve their partitions (the median over the phases of
-// their fetch cycles).
+// group's workers serve their partitions: the highest over the phases of
+// their fetch cycles (model.ServedLag.At).
 func (p GroupPrediction) TimeLag(t float64) float64 { return p.Served.At(t) }
 
 // FIFOTimeLag returns the fluid FIFO time lag at t: the lag were every

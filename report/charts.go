@@ -390,7 +390,7 @@ func (r *Run) timeLagChart(group string) *plot.Plot {
 	p := newPlot(group+": time lag", ta.label, "seconds (scenario)")
 	if fifo := r.column(group + ".fifo_time_lag_s"); hasFinite(fifo) {
 		addLine(p, thin(ta.xy(r.Series.T, fifo)), "FIFO (a lower bound)", lineStyle(fade(predColor, 0.45), 0.8, true))
-		addLine(p, thin(r.predictedTimeLag(group, ta, end)), "predicted", lineStyle(predColor, 1.4, true))
+		addLine(p, thin(r.predictedTimeLag(group, ta, end)), "predicted (worst phase)", lineStyle(predColor, 1.4, true))
 	} else {
 		addLine(p, thin(r.predictedTimeLag(group, ta, end)), "predicted (FIFO)", lineStyle(predColor, 1.4, true))
 	}
