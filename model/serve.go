@@ -63,8 +63,12 @@ type Server struct {
 	// records.
 	Rotate bool
 	// Phase, from 0 to 1, is where the fetch cycle starts in each busy
-	// stretch (see cycleStart): the time lag's peaks depend on it.
+	// stretch (see cycleStart), and Start the partition the first fetch
+	// starts at (franz-go's walk begins wherever its requests have moved
+	// it, and Apache Kafka keeps the first fetch's order): the time lag's
+	// peaks depend on both.
 	Phase float64
+	Start int
 }
 
 // LagCurve is a time lag over scenario time: Lag[i] at T[i], linear in
@@ -183,10 +187,7 @@ func (s Server) Serve() LagCurve {
 	// The fluid queue's idle stretches, where the worker keeps up and
 	// each event is served as it comes, are skipped whole.
 	busy := Fluid([]rate.Schedule{all}, s.Capacity).Curve
-	ord := make([]int, n)
-	for i := range ord {
-		ord[i] = i
-	}
+	ord := s.walk(s.Start)
 
 	fetched := make([]float64, n)
 	done := make([]float64, n)
@@ -220,6 +221,7 @@ func (s Server) Serve() LagCurve {
 	sumFetched := 0.0
 	chunk := make([]float64, n)
 	tau, end := 0.0, 0.0
+	fetchNo := 0
 	for round := 0; ; round++ {
 		if round == maxRounds {
 			c.Truncated = true
@@ -231,7 +233,7 @@ func (s Server) Serve() LagCurve {
 			if !ok {
 				break // nothing more comes
 			}
-			if end <= tau {
+			if end <= next {
 				// Idle: the worker serves each event as it comes until the
 				// fluid queue's next busy stretch, and in it until its
 				// fetch cycle starts; skip there whole.
@@ -312,7 +314,8 @@ func (s Server) Serve() LagCurve {
 			emit(t1, math.Inf(1))
 			end = t1
 		}
-		ord = s.reorder(ord, chunk, round+1)
+		fetchNo++
+		ord = s.reorder(ord, chunk, s.Start+fetchNo)
 		// The next fetch leaves as the last poll starts.
 		polls := math.Floor((total - 1e-9) / maxPoll)
 		if t, ok := s.Capacity.TimeOf(m0 + polls*maxPoll); ok {
@@ -320,8 +323,86 @@ func (s Server) Serve() LagCurve {
 		} else {
 			tau = end
 		}
+		// Fetches that each take every partition's limit, one after the
+		// other at a constant capacity and arrivals, repeat until something
+		// changes: jump over them whole.
+		if k, per := s.saturated(arr, lim, fetched, chunk, tau, end); k > 0 {
+			for p := range fetched {
+				fetched[p] += k * lim[p]
+				done[p] += k * lim[p]
+				oldest[p] = arrival(p)
+				sumFetched += k * lim[p]
+			}
+			tau, end = tau+k*per, end+k*per
+			emit(end, math.Inf(1))
+			fetchNo += int(min(k, 1<<30))
+			ord = s.reorder(ord, chunk, s.Start+fetchNo)
+		}
 	}
 	return c
+}
+
+// saturated returns how many fetches like the one just made (every
+// partition at its limit, processed back to back) follow before anything
+// changes, and the time each takes: with a constant capacity μ and
+// constant arrivals λ_p, a fetch of Σ L_p takes R = Σ L_p/μ, and partition p
+// still has L_p to give after k more while A_p(τ) − F_p − k·(L_p − λ_p·R) ≥
+// L_p. It returns 0 unless at least two such fetches follow, within the
+// capacity's and the arrivals' current segments.
+func (s Server) saturated(arr []rate.Schedule, lim, fetched, chunk []float64, tau, end float64) (float64, float64) {
+	if tau > end {
+		return 0, 0 // the worker will wait for the next fetch
+	}
+	c, until, ok := s.Capacity.Constant(end)
+	if !ok || c <= 0 {
+		return 0, 0
+	}
+	sum := 0.0
+	for p := range chunk {
+		if chunk[p] != lim[p] || math.IsInf(lim[p], 1) {
+			return 0, 0
+		}
+		sum += lim[p]
+	}
+	per := sum / c
+	k := math.Floor((until-end)/per) - 1
+	for p := range arr {
+		r, u, ok := arr[p].Constant(tau)
+		avail := arr[p].Count(tau) - fetched[p]
+		if !ok || avail < lim[p] {
+			return 0, 0
+		}
+		k = min(k, math.Floor((u-tau)/per)-1)
+		if d := lim[p] - r*per; d > 0 {
+			k = min(k, math.Floor((avail-lim[p])/d))
+		}
+	}
+	if !(k >= 2) {
+		return 0, 0
+	}
+	return k, per
+}
+
+// walk returns franz-go's request order from partition k mod n: each
+// topic's partitions together, the topics in the order they first come.
+func (s Server) walk(k int) []int {
+	n := len(s.Partitions)
+	k = ((k % n) + n) % n
+	var topics []int
+	for i := range n {
+		if t := s.Partitions[(k+i)%n].Topic; !slices.Contains(topics, t) {
+			topics = append(topics, t)
+		}
+	}
+	out := make([]int, 0, n)
+	for _, t := range topics {
+		for i := range n {
+			if p := (k + i) % n; s.Partitions[p].Topic == t {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // reorder returns the order of fetch number k after one in order ord whose
@@ -329,25 +410,10 @@ func (s Server) Serve() LagCurve {
 // partitions together, or Apache Kafka's session order, the partitions
 // that returned records moved to the end.
 func (s Server) reorder(ord []int, chunk []float64, k int) []int {
-	n := len(s.Partitions)
-	out := make([]int, 0, n)
 	if s.Rotate {
-		var topics []int
-		for i := range n {
-			t := s.Partitions[(k+i)%n].Topic
-			if !slices.Contains(topics, t) {
-				topics = append(topics, t)
-			}
-		}
-		for _, t := range topics {
-			for i := range n {
-				if p := (k + i) % n; s.Partitions[p].Topic == t {
-					out = append(out, p)
-				}
-			}
-		}
-		return out
+		return s.walk(k)
 	}
+	out := make([]int, 0, len(ord))
 	for _, p := range ord {
 		if chunk[p] <= 0 {
 			out = append(out, p)

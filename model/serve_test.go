@@ -103,7 +103,8 @@ func TestServeLimitedFetch(t *testing.T) {
 // min, 40/s): its fetches grow by 1.5 each while the backlog grows, and
 // the last partition of a fetch waits for nearly two of them, so the peak
 // is near 1.6 times the FIFO's 150 s. Over the phases of the fetch cycle
-// it spans 232 to 263 s; runs measured 236 to 273 s (×30, ×60).
+// (and the partitions its first fetch starts at) it spans 232 to 259 s;
+// runs measured 243 to 269 s (×10, ×30, and Apache Kafka at ×10).
 func TestServeFlashSale(t *testing.T) {
 	orders := steady(600, 100.0/12)
 	clicks := rate.New(rate.Segment{Dur: 120}, rate.Segment{Dur: 300, From: 80.0 / 6, To: 80.0 / 6})
@@ -116,12 +117,12 @@ func TestServeFlashSale(t *testing.T) {
 	}
 	lo, hi := math.Inf(1), 0.0
 	for k := range Phases {
-		s := Server{Partitions: ps, Capacity: forever(40), Fetch: defaultFetch(10), Rotate: true, Phase: float64(k) / Phases}
+		s := Server{Partitions: ps, Capacity: forever(40), Fetch: defaultFetch(10), Rotate: true, Phase: float64(k) / Phases, Start: k}
 		m := s.Serve().Max()
 		lo, hi = min(lo, m), max(hi, m)
 	}
-	if math.Abs(lo-232.1) > 1 || math.Abs(hi-263.2) > 1 {
-		t.Errorf("max time lag over the phases %.1f to %.1f s, want 232.1 to 263.2", lo, hi)
+	if math.Abs(lo-232.1) > 1 || math.Abs(hi-259.0) > 1 {
+		t.Errorf("max time lag over the phases %.1f to %.1f s, want 232.1 to 259.0", lo, hi)
 	}
 }
 

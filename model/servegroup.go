@@ -96,7 +96,7 @@ func ServeGroup(g Group, sv Serving) ServedLag {
 	out.Curves = make([][]LagCurve, Phases)
 	for k := range Phases {
 		for _, s := range servers {
-			s.Phase = float64(k) / Phases
+			s.Phase, s.Start = float64(k)/Phases, k
 			out.Curves[k] = append(out.Curves[k], s.Serve())
 		}
 	}

@@ -104,6 +104,24 @@ func (s Schedule) find(t float64) int {
 	return sort.Search(len(s.starts), func(i int) bool { return s.starts[i] > t }) - 1
 }
 
+// Constant returns the rate at t and until when it holds, and false when
+// the segment holding t is a ramp. After the schedule's end the rate is 0
+// for ever.
+func (s Schedule) Constant(t float64) (r, until float64, ok bool) {
+	i := s.find(t)
+	if i < 0 {
+		if t >= s.End() {
+			return 0, math.Inf(1), true
+		}
+		return 0, 0, false
+	}
+	g := s.segs[i]
+	if g.From != g.To && !math.IsInf(g.Dur, 1) {
+		return 0, 0, false
+	}
+	return g.From, s.starts[i] + g.Dur, true
+}
+
 // Rate returns r(t); 0 outside the schedule.
 func (s Schedule) Rate(t float64) float64 {
 	i := s.find(t)
