@@ -20,7 +20,19 @@ const CompactEvery = 2 * time.Second
 // (the argument is in audit/compact.go); a round over 10 million settled
 // events is a walk over 153 page entries per log.
 func (r *run) compact(ctx context.Context) {
-	t := time.NewTicker(CompactEvery)
+	every(ctx, CompactEvery, func() {
+		for _, st := range r.gstats {
+			st.Compact()
+		}
+		for _, st := range r.pstats {
+			st.Compact()
+		}
+	})
+}
+
+// every calls f every d until ctx is done.
+func every(ctx context.Context, d time.Duration, f func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
@@ -28,11 +40,6 @@ func (r *run) compact(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		for _, st := range r.gstats {
-			st.Compact()
-		}
-		for _, st := range r.pstats {
-			st.Compact()
-		}
+		f()
 	}
 }

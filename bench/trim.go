@@ -45,19 +45,12 @@ func (r *run) newTrimmer() *trimmer {
 
 // run trims every TrimEvery until ctx is done.
 func (tr *trimmer) run(ctx context.Context) {
-	t := time.NewTicker(TrimEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, TrimEvery, func() {
 		if err := tr.trim(ctx); err != nil && ctx.Err() == nil {
 			tr.errors.Add(1)
 			tr.lastErr.Store(err.Error())
 		}
-	}
+	})
 }
 
 // trim deletes, per partition, the records below the least offset the
