@@ -1,10 +1,9 @@
 package model
 
 import (
-	"fmt"
 	"math"
 	"slices"
-	"strings"
+	"strconv"
 
 	"github.com/backlogbench/backlogbench/rate"
 )
@@ -38,59 +37,99 @@ type ServedLag struct {
 	Curves [][]LagCurve
 }
 
+// MaxServedPartitions is the most partitions a worker is followed one by
+// one; one holding more (a run refuses such scenarios unless forced) is
+// followed as a single partition, first in, first out: the lower bound,
+// at the cost of one partition instead of a simulation as wide as its
+// partitions.
+const MaxServedPartitions = 4096
+
 // ServeGroup follows each of the group's workers through its fetches (see
-// Server.Serve) at every phase.
+// Server.Serve) at every phase. A worker whose fluid queue is never busy
+// keeps up throughout and is left out (its lag is a record's service
+// time); workers with the same partitions' arrivals are followed once.
 func ServeGroup(g Group, sv Serving) ServedLag {
 	var out ServedLag
 	if g.Workers <= 0 {
 		return out
 	}
 	perWorker := g.Capacity.Scaled(1 / float64(g.Workers))
+	// Each topic's partition shares of each input (nil: even), once.
+	shares := make([][][]float64, len(g.Topics))
+	for t, tp := range g.Topics {
+		shares[t] = make([][]float64, len(tp.Inputs))
+		for i, in := range tp.Inputs {
+			if in.Shares != nil {
+				shares[t][i] = in.Shares(tp.Partitions)
+			}
+		}
+	}
+	share := func(t, i int, p int32) float64 {
+		sh := shares[t][i]
+		switch {
+		case sh == nil:
+			return 1 / float64(g.Topics[t].Partitions)
+		case int(p) < len(sh):
+			return sh[p]
+		}
+		return 0
+	}
 	var servers []Server
 	seen := map[string]bool{}
 	for _, byTopic := range g.assignment() {
-		var ps []ServedPartition
-		var key strings.Builder
+		// The worker's share of each input first: a worker that keeps up
+		// throughout is done.
+		var total []rate.Schedule
 		for t, tp := range g.Topics {
 			if t >= len(byTopic) {
 				continue
 			}
-			shares := make([][]float64, len(tp.Inputs))
 			for i, in := range tp.Inputs {
-				if in.Shares != nil {
-					shares[i] = in.Shares(tp.Partitions)
+				load := 0.0
+				for _, p := range byTopic[t] {
+					load += share(t, i, p)
 				}
+				if load > 0 {
+					total = append(total, in.Rate.Scaled(load))
+				}
+			}
+		}
+		if !slices.ContainsFunc(Fluid(total, perWorker).Curve.Pieces, func(p Piece) bool { return !isEmpty(p) }) {
+			continue
+		}
+		var ps []ServedPartition
+		var key []byte
+		for t, tp := range g.Topics {
+			if t >= len(byTopic) {
+				continue
+			}
+			var bytes float64
+			if t < len(sv.Bytes) {
+				bytes = sv.Bytes[t]
 			}
 			held := slices.Clone(byTopic[t])
 			slices.Sort(held)
 			for _, p := range held {
 				var rs []rate.Schedule
-				fmt.Fprintf(&key, "%d:", t)
+				key = append(strconv.AppendInt(key, int64(t), 10), ':')
 				for i, in := range tp.Inputs {
-					share := 1 / float64(tp.Partitions)
-					if shares[i] != nil {
-						share = 0
-						if int(p) < len(shares[i]) {
-							share = shares[i][p]
-						}
-					}
-					fmt.Fprintf(&key, "%g,", share)
-					if share > 0 {
-						rs = append(rs, in.Rate.Scaled(share))
+					sp := share(t, i, p)
+					key = append(strconv.AppendFloat(key, sp, 'g', -1, 64), ',')
+					if sp > 0 {
+						rs = append(rs, in.Rate.Scaled(sp))
 					}
 				}
-				key.WriteByte(';')
-				var bytes float64
-				if t < len(sv.Bytes) {
-					bytes = sv.Bytes[t]
-				}
+				key = append(key, ';')
 				ps = append(ps, ServedPartition{Topic: t, Arrivals: rate.Sum(rs...), Bytes: bytes})
 			}
 		}
-		if len(ps) == 0 || seen[key.String()] {
+		if len(ps) == 0 || seen[string(key)] {
 			continue
 		}
-		seen[key.String()] = true
+		seen[string(key)] = true
+		if len(ps) > MaxServedPartitions {
+			ps = []ServedPartition{{Arrivals: rate.Sum(total...), Bytes: ps[0].Bytes}}
+		}
 		servers = append(servers, Server{Partitions: ps, Capacity: perWorker, Fetch: sv.Fetch, Rotate: sv.Rotate})
 	}
 	out.Curves = make([][]LagCurve, Phases)
