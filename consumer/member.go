@@ -90,24 +90,8 @@ func (m *member) revoked(r map[string][]int32) {
 // groupOpts are the options of a group member: connections through the
 // crash-able dialer, the range balancer (an even share of each topic's
 // partitions per member), fast heartbeats so joining takes milliseconds,
-// reading from the start of the run's fresh topics, and fetches answered
-// as soon as one record is there.
-// fetchMaxBytes and fetchMaxPartitionBytes are the fetch limits with
-// franz-go's defaults for 0.
-func (c WorkerConfig) fetchMaxBytes() int32 {
-	if c.FetchMaxBytes > 0 {
-		return c.FetchMaxBytes
-	}
-	return 50 << 20
-}
-
-func (c WorkerConfig) fetchMaxPartitionBytes() int32 {
-	if c.FetchMaxPartitionBytes > 0 {
-		return c.FetchMaxPartitionBytes
-	}
-	return min(1<<20, c.fetchMaxBytes())
-}
-
+// reading from the start of the run's fresh topics, fetches answered as
+// soon as one record is there, and the scenario's fetch limits.
 func (m *member) groupOpts() []kgo.Opt {
 	session := m.cfg.SessionTimeout
 	if session <= 0 {
@@ -145,6 +129,22 @@ func (m *member) watch(ctx context.Context) (context.Context, func()) {
 		}
 	}()
 	return pctx, interrupt
+}
+
+// fetchMaxBytes and fetchMaxPartitionBytes are the fetch limits with
+// franz-go's defaults for 0.
+func (c WorkerConfig) fetchMaxBytes() int32 {
+	if c.FetchMaxBytes > 0 {
+		return c.FetchMaxBytes
+	}
+	return 50 << 20
+}
+
+func (c WorkerConfig) fetchMaxPartitionBytes() int32 {
+	if c.FetchMaxPartitionBytes > 0 {
+		return c.FetchMaxPartitionBytes
+	}
+	return min(1<<20, c.fetchMaxBytes())
 }
 
 // scenarioNow is the scenario time now.

@@ -10,7 +10,8 @@ var epoch = time.Now()
 // since. IntendedNs and every latency are read on this clock, so a step of
 // the wall clock during a run (NTP, a VM resumed) moves no latency: with
 // time.Now().UnixNano() a +2 s step at ×30 put 60 s of scenario time on
-// every event in flight (email p99 60,064 ms against 787 ms).
+// every event in flight (flash sale ×30: email p99 60,064 ms, 129 ms with
+// this clock).
 func Now() int64 { return UnixNano(time.Now()) }
 
 // UnixNano returns t in Unix nanoseconds on Now's clock. t should carry a
