@@ -97,7 +97,7 @@ func (m *member) groupOpts() []kgo.Opt {
 	if session <= 0 {
 		session = 6 * time.Second
 	}
-	return append(append([]kgo.Opt{}, m.cfg.Opts...),
+	opts := append(append([]kgo.Opt{}, m.cfg.Opts...),
 		kgo.Dialer(m.dialer.dial),
 		kgo.ConsumerGroup(m.cfg.Group),
 		kgo.ConsumeTopics(m.cfg.Topics...),
@@ -106,9 +106,14 @@ func (m *member) groupOpts() []kgo.Opt {
 		kgo.SessionTimeout(session),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMinBytes(1),
-		kgo.FetchMaxBytes(m.cfg.fetchMaxBytes()),
-		kgo.FetchMaxPartitionBytes(m.cfg.fetchMaxPartitionBytes()),
 	)
+	if m.cfg.FetchMaxBytes > 0 {
+		opts = append(opts, kgo.FetchMaxBytes(m.cfg.FetchMaxBytes))
+	}
+	if m.cfg.FetchMaxPartitionBytes > 0 {
+		opts = append(opts, kgo.FetchMaxPartitionBytes(m.cfg.FetchMaxPartitionBytes))
+	}
+	return opts
 }
 
 // watch interrupts a blocked poll (through the returned context) when the
@@ -129,22 +134,6 @@ func (m *member) watch(ctx context.Context) (context.Context, func()) {
 		}
 	}()
 	return pctx, interrupt
-}
-
-// fetchMaxBytes and fetchMaxPartitionBytes are the fetch limits with
-// franz-go's defaults for 0.
-func (c WorkerConfig) fetchMaxBytes() int32 {
-	if c.FetchMaxBytes > 0 {
-		return c.FetchMaxBytes
-	}
-	return 50 << 20
-}
-
-func (c WorkerConfig) fetchMaxPartitionBytes() int32 {
-	if c.FetchMaxPartitionBytes > 0 {
-		return c.FetchMaxPartitionBytes
-	}
-	return min(1<<20, c.fetchMaxBytes())
 }
 
 // scenarioNow is the scenario time now.

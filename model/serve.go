@@ -24,12 +24,6 @@ type Fetch struct {
 	MaxPoll float64
 }
 
-// The Fetch defaults, franz-go's.
-const (
-	DefaultFetchMaxPartitionBytes = 1 << 20
-	DefaultFetchMaxBytes          = 50 << 20
-)
-
 // ServedPartition is one partition a worker holds.
 type ServedPartition struct {
 	// Topic numbers the partition's topic: a fetch request lists each

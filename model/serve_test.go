@@ -11,9 +11,10 @@ func steady(dur, r float64) rate.Schedule {
 	return rate.New(rate.Segment{Dur: dur, From: r, To: r})
 }
 
-// defaultFetch is franz-go's, with polls of maxPoll records.
+// defaultFetch is franz-go's (1 MiB a partition, 50 MiB a fetch), with
+// polls of maxPoll records.
 func defaultFetch(maxPoll float64) Fetch {
-	return Fetch{MaxPartitionBytes: DefaultFetchMaxPartitionBytes, MaxBytes: DefaultFetchMaxBytes, MaxPoll: maxPoll}
+	return Fetch{MaxPartitionBytes: 1 << 20, MaxBytes: 50 << 20, MaxPoll: maxPoll}
 }
 
 // TestServeOnePartitionIsFIFO: a worker with one partition serves it
