@@ -430,24 +430,35 @@ func stuck(c LagCurve, oldest []float64) LagCurve {
 	return c
 }
 
+// cycleStartPolls is, in polls, the backlog at which cycleStart begins a
+// worker's fetch cycle (times g^Phase).
+const cycleStartPolls = 10
+
 // cycleStart returns when the worker's fetch cycle starts in the busy
 // stretch of the fluid backlog b that begins at t0, and the backlog then:
-// the first time the backlog reaches MaxPoll·g^Phase, g = λ/μ as the
-// stretch begins (at most 4). Until then each fetch holds less than a
-// poll, the next one leaves at once, and the worker serves its events
-// first in, first out; from then on each fetch waits for the last poll of
-// the one before, so the fetches' lengths grow by about g each. Where the
-// cycle starts sets its phase for the whole stretch, and a run's is set
-// by the noise of its first few fetches: Phase from 0 to 1 spans one
-// cycle. When the backlog never gets there, it returns the stretch's end
-// and 0.
+// the first time the backlog reaches cycleStartPolls·MaxPoll·g^Phase, with
+// g = λ/μ as the stretch begins, at least 2 and at most 4. Until then the
+// worker is taken to serve its events first in, first out; from then on
+// each fetch waits for the last poll of the one before, so the fetches'
+// lengths grow by about λ/μ each. Where the cycle starts sets its phase
+// for the whole stretch, and a run's is set by the noise of its first few
+// fetches: Phase from 0 to 1 spans at least one cycle. Below ten polls the
+// first fetches are a few records each and poll boundaries lock them in
+// place, so a cycle started at one poll's backlog left whole stretches of
+// phases out (the seed's analytics: 232–259 s over the phases, where runs
+// reached 271 and 273 s; 233–274 s from ten polls); ten polls of backlog
+// is a few seconds of a worker's capacity, where FIFO and the fetches
+// differ little. A stretch that begins in an outage (capacity 0) starts
+// its cycle at one poll: the worker holds its first fetch until the
+// capacity returns. When the backlog never gets there, it returns the
+// stretch's end and 0.
 func (s Server) cycleStart(b Curve, t0 float64, all rate.Schedule, maxPoll float64) (float64, float64) {
 	u := t0 + 1e-6
-	g := 4.0
+	g, polls := 4.0, 1.0 // an outage: the worker holds its first fetch through it
 	if c := s.Capacity.Rate(u); c > 0 {
-		g = min(4, max(1, all.Rate(u)/c))
+		g, polls = min(4, max(2, all.Rate(u)/c)), cycleStartPolls
 	}
-	thr := maxPoll * math.Pow(g, s.Phase)
+	thr := polls * maxPoll * math.Pow(g, s.Phase)
 	for _, p := range b.Pieces {
 		if p.T1 <= t0 {
 			continue
