@@ -91,8 +91,8 @@
 // since the fetch before, the worker serves it in turn, and the next fetch
 // leaves as it starts on the fetch's last poll. In a busy stretch each
 // fetch holds the work of the one before times λ/μ, and the partition
-// served last waits for almost two fetches: about 1.6 times the FIFO wait
-// in the seed's analytics group (232 to 263 s against 150 s). Where the
+// served last waits for almost two fetches: 1.6 to 1.8 times the FIFO wait
+// in the seed's analytics group (233 to 274 s against 150 s). Where the
 // fetch cycle starts in a busy stretch, its phase, is set by the noise of
 // a run's first few fetches, and the peak depends on it; ServeGroup
 // follows Phases of them and the prediction is the middle of their range.
