@@ -237,13 +237,17 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 			for _, m := range []string{"peak_backlog", "peak_at_s", "growth_rate", "drained_at_s"} {
 				delete(gs.Verdicts, m)
 			}
-			s.Notes = append(s.Notes, fmt.Sprintf("%s: backlog figures not judged: the fluid model does not include the %s", pred.Name, f))
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: backlog figures and time lag not judged: the fluid model does not include the %s", pred.Name, f))
 		}
 		for k, v := range verdict.Latency(gs.Predicted, obs, s.Tolerance) {
 			gs.Verdicts[k] = v
 		}
-		for k, v := range verdict.TimeLag(gs.Predicted, obs, s.Tolerance, gs.FloorEvents) {
-			gs.Verdicts[k] = v
+		if faultsOn(r.Scenario, pred.Name) == "" {
+			// The time lag follows the workers' fetches of the backlog the
+			// model has: not judged where the model leaves faults out.
+			for k, v := range verdict.TimeLag(gs.Predicted, obs, s.Tolerance, gs.FloorEvents) {
+				gs.Verdicts[k] = v
+			}
 		}
 		if complete {
 			gs.Verdicts["lost"] = verdict.Of(obs.Lost == 0)
