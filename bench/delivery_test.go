@@ -36,6 +36,15 @@ func runScenario(t *testing.T, y string, speedup float64) results.Summary {
 // machine made the producer slip, and the run's notes say so.
 func requirePass(t *testing.T, s results.Summary) {
 	t.Helper()
+	// The harness audit saw a producer send late or workers fall behind:
+	// the time lag, dated from the intended sends, holds the slip too.
+	late := false
+	for _, p := range s.Producers {
+		late = late || p.Harness != nil && p.Harness.LateEvents > 0
+	}
+	for _, gs := range s.Groups {
+		late = late || gs.Harness != nil && gs.Harness.LateRecords > 0
+	}
 	for g, gs := range s.Groups {
 		if gs.Observed.Lost != 0 {
 			t.Errorf("%s lost %d events", g, gs.Observed.Lost)
@@ -55,6 +64,10 @@ func requirePass(t *testing.T, s results.Summary) {
 			}
 			if m == "growth_rate" && v == results.Fail && slipped {
 				t.Logf("%s growth_rate: fail against a scenario the harness did not play as written (see the conditional verdicts)", g)
+				continue
+			}
+			if m == "max_time_lag_s" && v == results.Fail && (slipped || late) {
+				t.Logf("%s max_time_lag_s: fail on a run whose harness slipped (see its notes)", g)
 				continue
 			}
 			if v != results.Pass {
