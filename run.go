@@ -174,6 +174,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		display.Close()
 	}
 	if res == nil {
+		if errors.Is(runErr, context.Canceled) && ctx.Err() != nil {
+			return fmt.Errorf("interrupted before the scenario started: nothing was measured, no results written: %w", runErr)
+		}
 		return runErr
 	}
 	started = true

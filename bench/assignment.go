@@ -31,12 +31,22 @@ func (a *assignment) set(w int, m map[string][]int32) {
 	a.workers[w], a.seen[w] = m, true
 }
 
+// holdsNothing is the snapshot's entry for every worker without
+// partitions: one shared map, never written, so that a group of many idle
+// workers costs no allocation per worker while the run waits for it.
+var holdsNothing = map[string][]int32{}
+
 // snapshot returns the assignment by worker and logical topic name.
+// Callers only read it.
 func (a *assignment) snapshot() []map[string][]int32 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	out := make([]map[string][]int32, len(a.workers))
 	for i, m := range a.workers {
+		if len(m) == 0 {
+			out[i] = holdsNothing
+			continue
+		}
 		out[i] = map[string][]int32{}
 		for t, ps := range m {
 			ps = slices.Clone(ps)
@@ -73,10 +83,10 @@ func covers(sc *scenario.Scenario, g scenario.Group, snap []map[string][]int32) 
 // assignment, group by group. The assignment is read after the broker's
 // view, so a rebalance between the two cannot leave a stale or empty one
 // behind. Producing before that lets one early member hold every
-// partition and then hand them over mid-burst.
-func waitReady(ctx context.Context, adm *kadm.Client, cfg Config, groups []string, assign []*assignment) ([][]map[string][]int32, error) {
+// partition and then hand them over mid-burst. It gives up at deadline,
+// which counts from the first worker's start (cfg.ReadyTimeout).
+func waitReady(ctx context.Context, adm *kadm.Client, cfg Config, deadline time.Time, groups []string, assign []*assignment) ([][]map[string][]int32, error) {
 	sc := cfg.Scenario
-	deadline := time.Now().Add(cfg.ReadyTimeout)
 	ids := make([]string, len(groups))
 	for i, n := range groups {
 		ids[i] = cfg.Prefix + n

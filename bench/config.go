@@ -69,8 +69,8 @@ type Config struct {
 	// record, no answered admin request) before it stops with
 	// ErrBrokerDead. The default is 15s.
 	BrokerTimeout time.Duration
-	// ReadyTimeout bounds the wait for every group to be stable before the
-	// producers start. The default is 60s.
+	// ReadyTimeout bounds the start of the workers and the wait for every
+	// group to be stable before the producers start. The default is 60s.
 	ReadyTimeout time.Duration
 	// Log receives progress lines; nil discards them.
 	Log io.Writer

@@ -42,6 +42,9 @@ type Result struct {
 // before it started playing.
 const stopWait = time.Second
 
+// startPace spaces the starts of the workers beyond scenario.MaxClients.
+const startPace = 2 * time.Millisecond
+
 // run is one run's state, shared by its stages.
 type run struct {
 	cfg    Config
@@ -231,21 +234,39 @@ func (r *run) startWorker(name string, w int) {
 // stable with every partition assigned; then it predicts again from the
 // assignment the groups got.
 func (r *run) startGroups(ctx context.Context) error {
+	deadline := time.Now().Add(r.cfg.ReadyTimeout)
+	started := 0
 start:
 	for _, name := range r.groups {
 		for w := range r.sc.Groups[name].Workers {
-			if r.egCtx.Err() != nil {
-				break start // interrupted while starting: start no more
+			if started >= scenario.MaxClients {
+				// Beyond what the machine can run (played with --force):
+				// a few at a time, so the run still answers a signal.
+				select {
+				case <-r.egCtx.Done():
+				case <-time.After(startPace):
+				}
+			}
+			if r.egCtx.Err() != nil || time.Now().After(deadline) {
+				break start // interrupted or out of time: start no more
 			}
 			r.startWorker(name, w)
+			started++
 		}
 	}
-	snaps, readyErr := waitReady(r.egCtx, r.conn.Admin, r.cfg, r.groups, r.assign)
+	snaps, readyErr := waitReady(r.egCtx, r.conn.Admin, r.cfg, deadline, r.groups, r.assign)
 	if readyErr != nil {
-		r.stopConsumers()
+		// Not called in line: with many workers the cancellation already
+		// running holds the context's lock for seconds.
+		go r.stopConsumers()
+		if ctx.Err() != nil {
+			// The user stopped the run: nothing was measured yet, and
+			// the workers close on their own while the process exits.
+			return readyErr
+		}
 		// What stopped the workers says more than the wait's own error
 		// (often just "context canceled"). Thousands of workers take long
-		// to close: an interrupted start waits a bounded time for them.
+		// to close: a failed start waits a bounded time for them.
 		done := make(chan error, 1)
 		go func() { done <- r.eg.Wait() }()
 		var werr error
@@ -258,7 +279,7 @@ start:
 		for gi := range r.groups {
 			errs = append(errs, r.gstats[gi].Err())
 		}
-		if err := errors.Join(errs...); err != nil && (errors.Is(readyErr, context.Canceled) || ctx.Err() == nil) {
+		if err := errors.Join(errs...); err != nil {
 			readyErr = errors.Join(readyErr, err)
 		}
 		return readyErr

@@ -147,6 +147,38 @@ func TestRunInterrupted(t *testing.T) {
 	}
 }
 
+// TestRunInterruptedStarting stops a run whose group has far more workers
+// than one machine can run (as --force plays it) while they start: the
+// run must return at once with nothing measured, not after every worker
+// has started and closed (100,000 of them took 2 to 6 s).
+func TestRunInterruptedStarting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts workers on the embedded broker")
+	}
+	sc := parse(t, strings.Replace(mini, "workers: 4, capacity: 125", "workers: 100000, capacity: 125", 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { time.Sleep(time.Second); cancel() }()
+	done := make(chan error, 1)
+	var res *Result
+	go func() {
+		var err error
+		res, err = Run(ctx, Config{Scenario: sc, Speedup: 5})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+		if res != nil {
+			t.Error("a result from a run stopped before the scenario started")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run did not stop within 20 s of the interruption")
+	}
+}
+
 func TestRunUnreachable(t *testing.T) {
 	sc := parse(t, mini)
 	_, err := Run(context.Background(), Config{Scenario: sc, Brokers: []string{"127.0.0.1:1"}})
