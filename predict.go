@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/backlogbench/backlogbench/bench"
 	"github.com/backlogbench/backlogbench/model"
 	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/report"
@@ -41,6 +42,7 @@ type groupPredict struct {
 func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("predict", "SCENARIO [flags]", stderr)
 	format := fs.String("format", "table", "output format: table or json")
+	speedup := fs.Float64("speedup", 1, "the speedup the run will use: a crash's session timeout and a rebalance's pause take wall time, N times more scenario time at ×N")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,7 +56,10 @@ func predictCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	preds := predict.Predict(sc)
+	if !(*speedup >= bench.MinSpeedup && *speedup <= bench.MaxSpeedup) {
+		return usagef("--speedup: must be between %v and %v, got %v", bench.MinSpeedup, bench.MaxSpeedup, *speedup)
+	}
+	preds := predict.PredictTimed(sc, nil, predict.Embedded, predict.Timing{Speedup: *speedup})
 	cp := predict.CriticalPath(sc)
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	if *format == "json" {

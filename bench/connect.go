@@ -64,7 +64,7 @@ func (r *run) connect(ctx context.Context) error {
 
 // DefaultCrashSession is the session timeout of a group with a
 // crash-worker fault, or the broker's minimum when that is larger.
-const DefaultCrashSession = 2 * time.Second
+const DefaultCrashSession = predict.DefaultCrashSession
 
 // hasCrash reports whether the scenario crashes a worker.
 func (r *run) hasCrash() bool {

@@ -405,6 +405,33 @@ func TestRealKafkaCrashWorker(t *testing.T) {
 	}
 }
 
+// TestRealKafkaRemoveAddWorker plays TestRemoveAddWorker's scenario on the
+// real broker: both delivery modes lose a worker while backlogged and get
+// one back; the run waits for the drain the faults cause, nothing is lost,
+// the exactly-once ledger applies every event once, and the backlog
+// figures are judged against the prediction with the faults.
+func TestRealKafkaRemoveAddWorker(t *testing.T) {
+	startReal(t)
+	s := runReal(t, Config{Scenario: parse(t, removeAddScenario), Speedup: 5}, 3*time.Minute)
+	requirePass(t, s)
+	const events = 10*80 + 30*100 + 35*20 + 30*110
+	for _, g := range []string{"loyalty", "ledger"} {
+		gs := s.Groups[g]
+		o := gs.Observed
+		if o.Lost != 0 || o.Unique != events {
+			t.Errorf("%s: lost %d, unique %d of %d", g, o.Lost, o.Unique, events)
+		}
+		if _, ok := gs.Verdicts["peak_backlog"]; !ok {
+			t.Errorf("%s: peak_backlog not judged", g)
+		}
+		t.Logf("%s: peak %.0f (predicted %.1f), drained at %v (%v), duplicates %d, applied twice %d",
+			g, o.PeakBacklog, gs.Predicted.PeakBacklog, deref(o.DrainedAtS), deref(gs.Predicted.DrainedAtS), o.DuplicatesDelivered, o.AppliedTwice)
+	}
+	if l := s.Groups["ledger"].Observed; l.AppliedTwice != 0 || l.Effects.Applied != events {
+		t.Errorf("ledger: applied %d of %d, twice %d; want every effect once", l.Effects.Applied, events, l.AppliedTwice)
+	}
+}
+
 // realSmallScenario is a short run with a group that falls behind and
 // one that keeps up: orders 100/s for 12 s; analytics (50/s) grows at 50/s
 // to 600 at 12 s and drains by 24 s. Its backlog grows fast from the first

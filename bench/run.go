@@ -36,6 +36,9 @@ type Result struct {
 	Predictions []predict.GroupPrediction
 	// order is the broker's fetch order, which the time lag depends on.
 	order predict.Order
+	// timing is how the run played worker faults, for the conditional
+	// prediction.
+	timing predict.Timing
 }
 
 // stopWait bounds the wait for the workers to stop when a run is stopped
@@ -203,7 +206,7 @@ func (r *run) startWorker(name string, w int) {
 		Throttle:               workerThrottle(r.sc, name, w, perWorker),
 		Start:                  r.start,
 		Speedup:                r.cfg.Speedup,
-		CommitEvery:            max(r.cfg.wall(0.2), 5*time.Millisecond),
+		CommitEvery:            r.commitEvery(),
 		MaxPoll:                fetch.MaxPollRecords,
 		FetchMaxBytes:          int32(fetch.MaxBytes),
 		FetchMaxPartitionBytes: int32(fetch.MaxPartitionBytes),
@@ -478,7 +481,8 @@ func (r *run) reassign() []predict.GroupPrediction {
 			got[name] = gs.Assignment
 		}
 	}
-	preds := predict.PredictAssigned(r.sc, got, r.res.order)
+	r.res.timing = r.timing()
+	preds := predict.PredictTimed(r.sc, got, r.res.order, r.res.timing)
 	r.res.Predictions = preds
 	for _, p := range preds {
 		gs := r.res.Summary.Groups[p.Name]
@@ -490,8 +494,26 @@ func (r *run) reassign() []predict.GroupPrediction {
 	return preds
 }
 
+// timing is how this run plays worker faults, for the model: its
+// speedup, the session timeout of a group with a crash, and the commit
+// cadence of its workers (CommitEvery, in scenario time).
+func (r *run) timing() predict.Timing {
+	return predict.Timing{
+		Speedup:      r.cfg.Speedup,
+		CrashSession: r.crashSession,
+		CommitEvery:  r.commitEvery().Seconds() * r.cfg.Speedup,
+	}
+}
+
+// commitEvery is how often a busy worker commits, wall time: every 0.2
+// scenario seconds, but not more often than every 5 ms.
+func (r *run) commitEvery() time.Duration { return max(r.cfg.wall(0.2), 5*time.Millisecond) }
+
 // defaultDrainTimeout is the compressed time from the end of production to
-// the latest predicted drain, plus 30s of wall time for slack.
+// the latest predicted drain, plus 30s of wall time for slack. The
+// predictions include the groups' worker faults (a removed or crashed
+// worker's capacity, a crash's session, the rebalances), so a run with
+// faults waits for the drain they cause.
 func defaultDrainTimeout(cfg *Config, preds []predict.GroupPrediction) time.Duration {
 	end := cfg.Scenario.End()
 	last := end

@@ -37,6 +37,15 @@ type Group struct {
 	// holds. nil means the range balancer's assignment (RangeAssignment),
 	// which is what the run's consumers use.
 	Assignment [][][]int32
+	// Faults, when set, add, remove and crash workers at their times (see
+	// the comment above predictFaults); RebalancePause is how long, in
+	// scenario seconds, every live worker processes nothing at each
+	// rebalance they cause, and RebalanceRedo how much of its capacity,
+	// in scenario seconds, each worker that stays processes again after
+	// one (an exactly-once worker's aborted transaction).
+	Faults         []Fault
+	RebalancePause float64
+	RebalanceRedo  float64
 }
 
 // RangeAssignment returns the partitions of one topic each worker gets
@@ -144,6 +153,9 @@ func (g Group) inputs() []rate.Schedule {
 func Predict(g Group) Prediction {
 	if g.Workers <= 0 {
 		return Fluid(g.inputs(), rate.Schedule{})
+	}
+	if len(g.Faults) > 0 {
+		return predictFaults(g)
 	}
 	loads := g.Loads()
 	classes, active := loadClasses(loads)

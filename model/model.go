@@ -154,8 +154,11 @@
 // backlog is large and slow to settle while the fluid one is 0, and the
 // stationary latency needs a run long beside its relaxation time,
 // ~1/(μ(1 − √ρ)²). A rebalance moves partitions mid-run (and redelivers
-// what was not committed): the prediction uses the assignment the run got
-// once stable. Consumers fetch in batches: a worker that falls behind
+// what was not committed): the prediction starts from the assignment the
+// run got once stable and follows the worker faults (see Fault), taking
+// each worker's backlog as spread first in, first out over its
+// partitions, which a worker serving batches partition by partition does
+// not do. Consumers fetch in batches: a worker that falls behind
 // takes each partition's backlog in one fetch and serves it partition by
 // partition, not first in first out, so observed time lags exceed the FIFO
 // prediction (up to about twice); its backlog is unaffected.

@@ -39,13 +39,14 @@ func (a Acked) Schedule(i int) rate.Schedule {
 // Conditional is the group's prediction conditional on what really
 // happened: the same model, with each producer's rate replaced by the
 // input the broker acknowledged (Acked), and the capacity in force (the
-// group's phases, on the assignment it got). Where the scenario
+// group's phases, on the assignment it got, with its worker faults timed
+// as the run played them). Where the scenario
 // prediction and the observed figures disagree but the conditional
 // prediction and the observed ones agree, the harness or the broker did
 // not play the scenario as written (a producer fell behind and burst, a
 // broker throttled); the consumers behaved as modelled.
-func Conditional(sc *scenario.Scenario, name string, assignment []map[string][]int32, acked Acked, order Order) GroupPrediction {
-	mg := ModelGroup(sc, name, assignment)
+func Conditional(sc *scenario.Scenario, name string, assignment []map[string][]int32, acked Acked, order Order, tm Timing) GroupPrediction {
+	mg := ModelGroupTimed(sc, name, assignment, tm)
 	index := map[string]int{}
 	for i, pn := range sc.ProducerNames() {
 		index[pn] = i

@@ -142,10 +142,16 @@ func Predict(sc *scenario.Scenario) []GroupPrediction {
 // assignment holds them), and the broker's fetch order. A group missing
 // from assigned gets the range balancer's.
 func PredictAssigned(sc *scenario.Scenario, assigned map[string][]map[string][]int32, order Order) []GroupPrediction {
+	return PredictTimed(sc, assigned, order, Timing{})
+}
+
+// PredictTimed is PredictAssigned with the run's timing of worker faults
+// (its speedup, crash session, rebalance pause).
+func PredictTimed(sc *scenario.Scenario, assigned map[string][]map[string][]int32, order Order, tm Timing) []GroupPrediction {
 	var out []GroupPrediction
 	for _, name := range sc.GroupNames() {
 		g := sc.Groups[name]
-		mg := ModelGroup(sc, name, assigned[name])
+		mg := ModelGroupTimed(sc, name, assigned[name], tm)
 		mc := g.Capacity
 		for _, ph := range g.Phases {
 			mc = max(mc, ph.Capacity)
@@ -191,11 +197,18 @@ func activeWorkers(sc *scenario.Scenario, g scenario.Group, mg model.Group) int 
 // ModelGroup returns the group as the model sees it: its topics in order,
 // each with the producers writing to it (by name) and, for keyed ones, the
 // partition shares of their key distribution; its workers and capacity;
-// and the assignment, when given (each worker's partitions by topic; the
-// first Workers entries count).
+// the assignment, when given (each worker's partitions by topic; the
+// first Workers entries count); and its worker faults, timed as a run at
+// speedup 1 on the embedded broker plays them.
 func ModelGroup(sc *scenario.Scenario, name string, assignment []map[string][]int32) model.Group {
+	return ModelGroupTimed(sc, name, assignment, Timing{})
+}
+
+// ModelGroupTimed is ModelGroup with the run's timing of worker faults.
+func ModelGroupTimed(sc *scenario.Scenario, name string, assignment []map[string][]int32, tm Timing) model.Group {
 	g := sc.Groups[name]
 	mg := model.Group{Workers: g.Workers, Capacity: g.CapacitySchedule()}
+	mg.Faults, mg.RebalancePause, mg.RebalanceRedo = modelFaults(sc, name, tm)
 	for _, t := range g.Topics {
 		tp := model.Topic{Partitions: sc.Topics[t].Partitions}
 		for _, pn := range sc.ProducerNames() {

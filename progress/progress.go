@@ -71,7 +71,7 @@ func New(w io.Writer, sc *scenario.Scenario, opt Options) *Display {
 	if opt.Every <= 0 {
 		opt.Every = 60
 	}
-	d := &Display{w: w, opt: opt, sc: sc, groups: sc.GroupNames(), total: Total(sc),
+	d := &Display{w: w, opt: opt, sc: sc, groups: sc.GroupNames(), total: Total(sc, opt.Speedup),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if opt.Terminal {
 		d.startBar()
@@ -80,11 +80,12 @@ func New(w io.Writer, sc *scenario.Scenario, opt Options) *Display {
 	return d
 }
 
-// Total returns the scenario time a run is expected to take: the end of
-// production or the last predicted drain, whichever is later.
-func Total(sc *scenario.Scenario) float64 {
+// Total returns the scenario time a run at speedup is expected to take:
+// the end of production or the last predicted drain (with the groups'
+// worker faults as a run at that speedup plays them), whichever is later.
+func Total(sc *scenario.Scenario, speedup float64) float64 {
 	total := sc.End()
-	for _, p := range predict.Predict(sc) {
+	for _, p := range predict.PredictTimed(sc, nil, predict.Embedded, predict.Timing{Speedup: speedup}) {
 		if !math.IsInf(p.DrainedAtS, 1) {
 			total = max(total, p.DrainedAtS)
 		}

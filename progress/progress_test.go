@@ -76,7 +76,7 @@ func sample(t float64) results.Sample {
 }
 
 func TestTotal(t *testing.T) {
-	if got := Total(parse(t)); got != 72 {
+	if got := Total(parse(t), 1); got != 72 {
 		t.Errorf("Total = %v, want 72 (the analytics drain)", got)
 	}
 }
