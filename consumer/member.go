@@ -52,7 +52,7 @@ func newMember(cfg WorkerConfig, st *Stats) *member {
 }
 
 func (m *member) errorf(format string, args ...any) {
-	m.st.fail(fmt.Errorf("group %s worker %d: "+format, append([]any{m.cfg.Group, m.cfg.Index}, args...)...))
+	m.st.fail(fmt.Errorf("group %s worker %d: "+format, append([]any{m.cfg.Group, m.cfg.Index}, args...)...), m.scenarioNow())
 }
 
 // report sends the member's whole assignment to OnAssigned.

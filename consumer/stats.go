@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 
@@ -64,6 +65,9 @@ type Stats struct {
 	hists    []*hdrhistogram.Histogram
 	behind   []Behind
 	firstErr error
+	// errAt holds the scenario second of every error, whole seconds,
+	// each once: bounded by the run's length.
+	errAt map[int64]bool
 }
 
 // LateAfter is how far behind its capacity, in scenario seconds, a worker
@@ -195,11 +199,35 @@ func (s *Stats) Err() error {
 	return s.firstErr
 }
 
-func (s *Stats) fail(err error) {
+// ErrOutside returns the first error, if any worker reported one outside
+// every window [from, to] of scenario seconds (a broker outage, where
+// workers cannot fetch or commit), widened by slack on each side; an
+// error's time is known to the whole second.
+func (s *Stats) ErrOutside(windows [][2]float64, slack float64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sec := range s.errAt {
+		in := false
+		for _, w := range windows {
+			in = in || float64(sec+1) > w[0]-slack && float64(sec) <= w[1]+slack
+		}
+		if !in {
+			return s.firstErr
+		}
+	}
+	return nil
+}
+
+// fail records a worker's error at scenario time at (seconds).
+func (s *Stats) fail(err error, at float64) {
 	s.mu.Lock()
 	if s.firstErr == nil {
 		s.firstErr = err
 	}
+	if s.errAt == nil {
+		s.errAt = map[int64]bool{}
+	}
+	s.errAt[int64(math.Floor(at))] = true
 	s.mu.Unlock()
 }
 
