@@ -221,9 +221,6 @@ func TestRealKafkaFlashSale(t *testing.T) {
 	}
 	s := runReal(t, Config{Scenario: sc, Speedup: 10}, 4*time.Minute)
 	requirePass(t, s)
-	if !s.Passed {
-		t.Errorf("summary not passed: %v", s.Notes)
-	}
 	a := s.Groups["analytics"].Observed
 	t.Logf("analytics: peak %.0f at %.1f s, growth %.2f/s, drained at %v s, max offset lag %d, max time lag %.1f s",
 		a.PeakBacklog, a.PeakAtS, a.GrowthRate, deref(a.DrainedAtS), a.MaxOffsetLag, a.MaxTimeLagS)

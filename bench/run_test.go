@@ -77,9 +77,6 @@ func TestRunEmbedded(t *testing.T) {
 			t.Errorf("analytics has no %s verdict", m)
 		}
 	}
-	if !s.Passed {
-		t.Error("summary not passed")
-	}
 	for name, p := range s.Producers {
 		if p.Acked != p.TargetEvents || p.Failed != 0 {
 			t.Errorf("producer %s: acked %d of %d, failed %d", name, p.Acked, p.TargetEvents, p.Failed)
