@@ -12,6 +12,7 @@ import (
 	"github.com/backlogbench/backlogbench/consumer"
 	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/producer"
+	"github.com/backlogbench/backlogbench/rate"
 	"github.com/backlogbench/backlogbench/results"
 	"github.com/backlogbench/backlogbench/scenario"
 	"github.com/backlogbench/backlogbench/verdict"
@@ -113,6 +114,43 @@ func lostEvents(sc *scenario.Scenario, group string, pstats []*producer.Stats, g
 	return lost
 }
 
+// A stretch without a sample longer than stallTicks sampling intervals
+// and stallWall seconds of wall time is a stall of the whole run. On the
+// embedded broker a shortfall of the producers that they make up within
+// hiccupTicks sampling intervals or hiccupWall seconds of wall time,
+// whichever is longer, is a hiccup of the whole process.
+const (
+	stallTicks  = 3
+	stallWall   = 0.1
+	hiccupTicks = 5
+	hiccupWall  = 0.5
+)
+
+// replayHiccups returns the acknowledged input the conditional prediction
+// takes: the whole run standing still (a gap in the samples), and on the
+// embedded broker any shortfall the producers made up soon after, are
+// time neither side lost (see predict.Acked.Replay and Smooth). It notes
+// each stall in s.
+func (r *Result) replayHiccups(acked predict.Acked, s *results.Summary) predict.Acked {
+	var intended []rate.Schedule
+	for _, name := range r.Scenario.ProducerNames() {
+		intended = append(intended, r.Scenario.Producers[name].Schedule())
+	}
+	tick := acked.Tick()
+	stalls := acked.Stalls(max(stallTicks*tick, stallWall*s.Speedup))
+	if len(stalls) > 0 {
+		acked = acked.Replay(intended, stalls)
+		for _, st := range stalls {
+			s.Notes = append(s.Notes, fmt.Sprintf("harness: the whole run stood still at t=%.1f–%.1f s (no sample for %.1f s of scenario time): the conditional prediction takes it as time neither the producers nor the workers lost, as they caught up after it",
+				st[0], st[1], st[1]-st[0]))
+		}
+	}
+	if r.order == predict.Embedded {
+		acked = acked.Smooth(intended, max(hiccupTicks*tick, hiccupWall*s.Speedup))
+	}
+	return acked
+}
+
 // outageSlack is how far, in wall time, a recorded outage's ends can be
 // from the broker's: the watchdog looks every 250 ms at most.
 const outageSlack = 0.25
@@ -193,6 +231,7 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 			acked.Counts[i][k] = smp.Acked[i]
 		}
 	}
+	acked = r.replayHiccups(acked, s)
 	for gi, pred := range r.Predictions {
 		gs := s.Groups[pred.Name]
 		obs := results.Observed{Figures: verdict.Observe(r.Samples, gi, pred)}
