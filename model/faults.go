@@ -283,24 +283,7 @@ func (pr *Prediction) growthOutside(pauses [][2]float64) {
 		}
 		return false
 	}
-	best, bestAt := 0.0, -1.0
-	for _, p := range pr.Curve.Pieces {
-		if isEmpty(p) || in(p) {
-			continue
-		}
-		for _, t := range []float64{p.T0, p.T1} {
-			if math.IsInf(t, 1) {
-				continue
-			}
-			if s := p.Slope(t); s > best+1e-9 {
-				best, bestAt = s, t
-			}
-		}
-	}
-	pr.GrowthRate, pr.GrowthFromS, pr.GrowthToS = best, 0, 0
-	if bestAt >= 0 {
-		pr.GrowthFromS, pr.GrowthToS = growthWindow(pr.Curve.Pieces, bestAt, best*0.995)
-	}
+	pr.growth(in)
 }
 
 // faultInput is one producer's input with each partition's share of it.

@@ -249,49 +249,38 @@ type Queue struct {
 // served at up to capacity.
 func Fluid(inputs []rate.Schedule, capacity rate.Schedule) Prediction {
 	var pr Prediction
-	bps := []float64{0}
 	for _, in := range inputs {
 		pr.Events += in.Total()
-		bps = append(bps, in.Breakpoints()...)
 	}
-	bps = append(bps, capacity.Breakpoints()...)
-	sort.Float64s(bps)
-	bps = dedup(bps)
-
-	net := func(t float64) float64 {
-		d := -capacity.Rate(t)
-		for _, in := range inputs {
-			d += in.Rate(t)
-		}
-		return d
-	}
-
-	var pieces []Piece
-	b := 0.0
-	for i, t0 := range bps {
-		t1 := math.Inf(1)
-		if i+1 < len(bps) {
-			t1 = bps[i+1]
-		}
-		// d is linear on [t0, t1): its value at t0 and its slope.
-		a := net(t0)
-		slope := 0.0
-		if !math.IsInf(t1, 1) {
-			mid := (t0 + t1) / 2
-			slope = (net(mid) - a) / (mid - t0)
-		}
-		if math.IsInf(t1, 1) && b <= eps && a <= 0 {
-			break // silent for ever and empty: done
-		}
-		pieces, b = walk(pieces, t0, t1, b, a, slope)
-		if math.IsInf(t1, 1) {
-			break
-		}
-	}
-	pr.Curve = Curve{Pieces: trimTail(pieces)}
+	pieces, _ := stretch(inputs, capacity, 0, math.Inf(1), 0)
+	pr.Curve = Curve{Pieces: pieces}
 	pr.Queues = []Queue{{Count: 1, Inputs: inputs, Capacity: capacity, Curve: pr.Curve, Worker: -1}}
 	pr.summarise()
 	return pr
+}
+
+// growth sets the growth rate, the largest slope on a busy piece (slopes
+// are linear per piece, so the maximum is at an end), and its window,
+// leaving out the pieces skip says.
+func (pr *Prediction) growth(skip func(Piece) bool) {
+	best, bestAt := 0.0, -1.0
+	for _, p := range pr.Curve.Pieces {
+		if isEmpty(p) || skip != nil && skip(p) {
+			continue
+		}
+		for _, t := range []float64{p.T0, p.T1} {
+			if math.IsInf(t, 1) {
+				continue
+			}
+			if s := p.Slope(t); s > best+1e-9 {
+				best, bestAt = s, t
+			}
+		}
+	}
+	pr.GrowthRate, pr.GrowthFromS, pr.GrowthToS = best, 0, 0
+	if bestAt >= 0 {
+		pr.GrowthFromS, pr.GrowthToS = growthWindow(pr.Curve.Pieces, bestAt, best*0.995)
+	}
 }
 
 // walk appends the pieces of [t0, t1) on which d(t0+u) = a + slope·u,
@@ -420,26 +409,7 @@ func (pr *Prediction) summarise() {
 			}
 		}
 	}
-	// Growth: the largest slope on a busy piece (slopes are linear per
-	// piece, so the maximum is at an end).
-	best, bestAt := 0.0, -1.0
-	for _, p := range ps {
-		if isEmpty(p) {
-			continue
-		}
-		for _, t := range []float64{p.T0, p.T1} {
-			if math.IsInf(t, 1) {
-				continue
-			}
-			if s := p.Slope(t); s > best+1e-9 {
-				best, bestAt = s, t
-			}
-		}
-	}
-	pr.GrowthRate = best
-	if bestAt >= 0 {
-		pr.GrowthFromS, pr.GrowthToS = growthWindow(ps, bestAt, best*0.995)
-	}
+	pr.growth(nil)
 	// Drain: the first empty instant at or after the peak.
 	pr.DrainedAtS = math.Inf(1)
 	if pr.PeakBacklog == 0 {

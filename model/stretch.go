@@ -7,12 +7,15 @@ import (
 	"github.com/backlogbench/backlogbench/rate"
 )
 
-// The pieces of a fluid queue over one stretch of time, for a group with
-// worker faults: the queue starts from a backlog, and a worker's capacity
-// can be 0 for a while (a rebalance's pause).
+// The pieces of a fluid queue over one stretch of time: the whole run
+// for Fluid, and for a group with worker faults each stretch between two
+// rebalances, starting from the backlog the last one left (and a
+// worker's capacity can be 0 for a while, a rebalance's pause).
 
-// stretch is Fluid on [t0, t1) from backlog b0: the pieces and the
-// backlog at t1.
+// stretch is the fluid queue on [t0, t1) from backlog b0: the pieces and
+// the backlog at t1. Between consecutive breakpoints of the inputs and
+// the capacity the net rate d(t) = Σ λ_i(t) − μ(t) is linear, so each
+// interval is walked with its value at the start and its slope.
 func stretch(inputs []rate.Schedule, capacity rate.Schedule, t0, t1, b0 float64) ([]Piece, float64) {
 	bps := []float64{t0}
 	add := func(xs []float64) {
