@@ -159,12 +159,8 @@ func planFor(sc *scenario.Scenario, name string, t model.Target) planGroup {
 		t.Serving = &sv
 	}
 	pl := model.PlanGroup(mg, t)
-	nom := g.Capacity
-	for _, ph := range g.Phases {
-		nom = max(nom, ph.Capacity)
-	}
 	pg := planGroup{Feasible: pl.Feasible, Reason: pl.Reason,
-		Current: current{Capacity: nom, Workers: g.Workers, Partitions: sc.Partitions(g)}}
+		Current: current{Capacity: g.MaxCapacity(), Workers: g.Workers, Partitions: sc.Partitions(g)}}
 	if !pl.Feasible {
 		return pg
 	}

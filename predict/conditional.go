@@ -62,11 +62,7 @@ func Conditional(sc *scenario.Scenario, name string, assignment []map[string][]i
 			k++
 		}
 	}
-	mc := g.Capacity
-	for _, ph := range g.Phases {
-		mc = max(mc, ph.Capacity)
-	}
-	gp := GroupPrediction{Name: name, ActiveWorkers: activeWorkers(sc, g, mg), MaxCapacity: mc, Prediction: model.Predict(mg)}
+	gp := GroupPrediction{Name: name, ActiveWorkers: activeWorkers(sc, g, mg), MaxCapacity: g.MaxCapacity(), Prediction: model.Predict(mg)}
 	gp.serve(sc, mg, order)
 	return gp
 }

@@ -102,11 +102,7 @@ func modelFaults(sc *scenario.Scenario, name string, tm Timing) (faults []model.
 	if tm.Poll <= 0 {
 		// The group's max_poll_records at its largest per-worker
 		// capacity: a quarter of a second by default.
-		top := g.Capacity
-		for _, ph := range g.Phases {
-			top = max(top, ph.Capacity)
-		}
-		if top > 0 {
+		if top := g.MaxCapacity(); top > 0 {
 			tm.Poll = float64(g.FetchSettings().MaxPollRecords) / (top / float64(g.Workers))
 		} else {
 			tm.Poll = 0.25

@@ -152,14 +152,10 @@ func PredictTimed(sc *scenario.Scenario, assigned map[string][]map[string][]int3
 	for _, name := range sc.GroupNames() {
 		g := sc.Groups[name]
 		mg := ModelGroupTimed(sc, name, assigned[name], tm)
-		mc := g.Capacity
-		for _, ph := range g.Phases {
-			mc = max(mc, ph.Capacity)
-		}
 		gp := GroupPrediction{
 			Name:          name,
 			ActiveWorkers: activeWorkers(sc, g, mg),
-			MaxCapacity:   mc,
+			MaxCapacity:   g.MaxCapacity(),
 			Prediction:    model.Predict(mg),
 		}
 		gp.serve(sc, mg, order)

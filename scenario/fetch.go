@@ -34,11 +34,7 @@ func (g Group) FetchSettings() Fetch {
 		f.MaxBytes = max(DefaultFetchMaxBytes, f.MaxPartitionBytes)
 	}
 	if f.MaxPollRecords == 0 {
-		c := g.Capacity
-		for _, ph := range g.Phases {
-			c = max(c, ph.Capacity)
-		}
-		f.MaxPollRecords = int(min(maxPollRecords, max(1, math.Ceil(c/float64(max(g.Workers, 1))*0.25))))
+		f.MaxPollRecords = int(min(maxPollRecords, max(1, math.Ceil(g.MaxCapacity()/float64(max(g.Workers, 1))*0.25))))
 	}
 	return f
 }

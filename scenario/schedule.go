@@ -30,6 +30,16 @@ func (s *Scenario) ActiveWorkers(g Group) int {
 	return min(g.Workers, s.Partitions(g))
 }
 
+// MaxCapacity returns the group's largest capacity: its Capacity, or
+// the largest of its phases'.
+func (g Group) MaxCapacity() float64 {
+	c := g.Capacity
+	for _, ph := range g.Phases {
+		c = max(c, ph.Capacity)
+	}
+	return c
+}
+
 // CapacitySchedule returns the group's nominal capacity schedule: its capacity
 // phases (the last one held for ever) or its constant Capacity for ever.
 func (g Group) CapacitySchedule() rate.Schedule {
