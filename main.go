@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -70,10 +71,39 @@ func main() {
 	// the second.
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	stopProfile := startCPUProfile(os.Getenv("BACKLOGBENCH_CPUPROFILE"), os.Stderr)
 	code := withSignals(sigs, os.Stderr, func(ctx context.Context) int {
 		return dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	})
+	stopProfile()
 	os.Exit(code)
+}
+
+// startCPUProfile writes a Go CPU profile of the whole command to path
+// (BACKLOGBENCH_CPUPROFILE; go tool pprof reads it) and returns the function
+// that ends it; with an empty path, or one it cannot create, it does
+// nothing but say so.
+func startCPUProfile(path string, stderr io.Writer) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "backlogbench: BACKLOGBENCH_CPUPROFILE: %v (no profile)\n", err)
+		if f != nil {
+			f.Close()
+		}
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(stderr, "backlogbench: BACKLOGBENCH_CPUPROFILE: %v\n", err)
+		}
+	}
 }
 
 // withSignals runs cmd under a context that the first signal from sigs

@@ -210,6 +210,7 @@ func (r *run) startWorker(name string, w int) {
 		MaxPoll:                fetch.MaxPollRecords,
 		FetchMaxBytes:          int32(fetch.MaxBytes),
 		FetchMaxPartitionBytes: int32(fetch.MaxPartitionBytes),
+		FetchWait:              r.fetchWait(),
 		SessionTimeout:         crashSession(r.sc, name, r.crashSession),
 		Opts:                   r.conn.Opts,
 		Dial:                   r.cfg.Security.Dial(),
@@ -322,17 +323,18 @@ func (r *run) play() (*sampler.Sampler, func(), <-chan struct{}, error) {
 	for i, name := range r.prods {
 		p := sc.Producers[name]
 		pc := producer.Config{
-			Name:   name,
-			ID:     uint32(i + 1),
-			Topic:  r.phys(p.Topic),
-			Kind:   r.kinds[i+1],
-			Size:   p.Size,
-			Seed:   sc.Seed,
-			Pacer:  producer.Pacer{Schedule: p.Schedule(), Speedup: r.cfg.Speedup},
-			Start:  t0,
-			Resend: p.Resend,
-			Keys:   producerKeys(sc, name),
-			OnAck:  r.logs[p.Topic].Add,
+			Name:    name,
+			ID:      uint32(i + 1),
+			Topic:   r.phys(p.Topic),
+			Kind:    r.kinds[i+1],
+			Size:    p.Size,
+			Seed:    sc.Seed,
+			Pacer:   producer.Pacer{Schedule: p.Schedule(), Speedup: r.cfg.Speedup},
+			Start:   t0,
+			Resend:  p.Resend,
+			Keys:    producerKeys(sc, name),
+			OnAck:   r.logs[p.Topic].Add,
+			Quantum: r.sendQuantum(),
 		}
 		st, cl := r.pstats[i], clients[i]
 		prodWG.Add(1)
@@ -505,9 +507,52 @@ func (r *run) timing() predict.Timing {
 	}
 }
 
-// commitEvery is how often a busy worker commits, wall time: every 0.2
-// scenario seconds, but not more often than every 5 ms.
-func (r *run) commitEvery() time.Duration { return max(r.cfg.wall(0.2), 5*time.Millisecond) }
+// commitEvery is how often a worker commits, wall time: every 0.2
+// scenario seconds, or every 40 ms of wall time when that is longer (at
+// ×30 a commit every 6.7 ms was a fifth of the run's CPU), but at least
+// once a scenario second, so the offset lag never holds more than a
+// second of a group's capacity of processed records: the backlog
+// verdicts' floor.
+func (r *run) commitEvery() time.Duration {
+	return max(r.cfg.wall(0.2), min(40*time.Millisecond, r.cfg.wall(1)))
+}
+
+// fetchWait is how long a worker's fetch may wait on the broker to fill
+// (consumer.WorkerConfig.FetchWait): franz-go's least, 10 ms, so a worker
+// that keeps up makes at most 100 fetches a second, not one per record;
+// its backlog then holds up to 10 ms of arrivals more, at ×30 0.3 s of
+// scenario, under a third of the floor of one second of its capacity.
+// None in a scenario that judges latency percentiles.
+func (r *run) fetchWait() time.Duration {
+	if r.judgesLatency() {
+		return 0
+	}
+	return 10 * time.Millisecond
+}
+
+// sendQuantum is the producers' shortest sleep (producer.Config.Quantum):
+// 2 ms of wall time, at most 0.05 scenario seconds, so an event is never
+// more than 0.05 s of scenario late (0.06% of the seed's analytics peak at
+// 60/s of growth); none in a scenario that judges latency percentiles
+// (a group with random service times), where every millisecond counts.
+func (r *run) sendQuantum() time.Duration {
+	if r.judgesLatency() {
+		return 0
+	}
+	return min(2*time.Millisecond, r.cfg.wall(0.05))
+}
+
+// judgesLatency reports whether a group of the scenario has random service
+// times, whose latency percentiles the verdict compares with queueing
+// theory's.
+func (r *run) judgesLatency() bool {
+	for _, g := range r.sc.Groups {
+		if g.Service != nil {
+			return true
+		}
+	}
+	return false
+}
 
 // defaultDrainTimeout is the compressed time from the end of production to
 // the latest predicted drain, plus 30s of wall time for slack. The

@@ -91,7 +91,8 @@ func (m *member) revoked(r map[string][]int32) {
 // crash-able dialer, the range balancer (an even share of each topic's
 // partitions per member), fast heartbeats so joining takes milliseconds,
 // reading from the start of the run's fresh topics, fetches answered as
-// soon as one record is there, and the scenario's fetch limits.
+// soon as one record is there or batched over FetchWait, and the
+// scenario's fetch limits.
 func (m *member) groupOpts() []kgo.Opt {
 	session := m.cfg.SessionTimeout
 	if session <= 0 {
@@ -105,8 +106,12 @@ func (m *member) groupOpts() []kgo.Opt {
 		kgo.HeartbeatInterval(100*time.Millisecond),
 		kgo.SessionTimeout(session),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMinBytes(1),
 	)
+	if m.cfg.FetchWait > 0 {
+		opts = append(opts, kgo.FetchMinBytes(m.cfg.fetchMinBytes()), kgo.FetchMaxWait(m.cfg.FetchWait))
+	} else {
+		opts = append(opts, kgo.FetchMinBytes(1))
+	}
 	if m.cfg.FetchMaxBytes > 0 {
 		opts = append(opts, kgo.FetchMaxBytes(m.cfg.FetchMaxBytes))
 	}
@@ -114,6 +119,20 @@ func (m *member) groupOpts() []kgo.Opt {
 		opts = append(opts, kgo.FetchMaxPartitionBytes(m.cfg.FetchMaxPartitionBytes))
 	}
 	return opts
+}
+
+// fetchMinBytes is what a batched fetch waits for: 64 KiB (128 of the
+// seed's 512-byte records), but never more than one fetch may carry
+// (FetchMaxBytes) or one partition may give (FetchMaxPartitionBytes), so
+// a worker behind even one of its partitions is answered at once.
+func (c *WorkerConfig) fetchMinBytes() int32 {
+	n := int32(64 << 10)
+	for _, limit := range []int32{c.FetchMaxBytes, c.FetchMaxPartitionBytes} {
+		if limit > 0 {
+			n = min(n, limit)
+		}
+	}
+	return n
 }
 
 // watch interrupts a blocked poll (through the returned context) when the

@@ -26,7 +26,8 @@ type WorkerConfig struct {
 	Start   func() time.Time
 	Speedup float64
 	// CommitEvery is how often, in wall time, processed offsets are
-	// committed while the worker is busy; an idle worker commits at once.
+	// committed: while the worker is busy, and by an idle worker whose
+	// last commit is that old (never once per idle poll).
 	CommitEvery time.Duration
 	// MaxPoll bounds the records taken per poll, so a rebalance never
 	// waits long for a batch to finish.
@@ -35,6 +36,13 @@ type WorkerConfig struct {
 	// limits, in all and per partition; 0 is franz-go's default (50 MiB,
 	// 1 MiB).
 	FetchMaxBytes, FetchMaxPartitionBytes int32
+	// FetchWait, when above zero, lets the broker hold a fetch up to
+	// FetchWait (franz-go's least is 10 ms) until it can answer with
+	// FetchMinBytes, so a worker that keeps up fetches a batch at most
+	// every FetchWait instead of one round trip per record; zero answers
+	// as soon as one record is there. A worker behind its partitions
+	// always finds FetchMinBytes waiting and never waits.
+	FetchWait time.Duration
 	// SessionTimeout is the group session timeout. The default is 6s.
 	SessionTimeout time.Duration
 	// Opts are the client's connection options (seed brokers, SASL).
