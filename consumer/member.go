@@ -206,7 +206,7 @@ func (m *member) await(ctx context.Context) bool {
 		return false
 	}
 	d := time.Until(m.cfg.Start().Add(time.Duration(due / m.speedup * 1e9)))
-	if d <= 20*time.Microsecond {
+	if d <= max(m.cfg.Quantum, 20*time.Microsecond) {
 		if d < 0 {
 			// Overdue: the worker may be behind its capacity (the audit).
 			now := m.scenarioNow()

@@ -43,6 +43,12 @@ type WorkerConfig struct {
 	// as soon as one record is there. A worker behind its partitions
 	// always finds FetchMinBytes waiting and never waits.
 	FetchWait time.Duration
+	// Quantum is the shortest wait for capacity (wall time): a record due
+	// less than Quantum ahead is processed at once, so a worker at its
+	// capacity wakes about once a Quantum rather than once a record, and
+	// is never more than Quantum ahead of its schedule. Zero waits until
+	// each record is due (within 20 µs).
+	Quantum time.Duration
 	// SessionTimeout is the group session timeout. The default is 6s.
 	SessionTimeout time.Duration
 	// Opts are the client's connection options (seed brokers, SASL).
@@ -104,10 +110,12 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 
 	lastCommit := time.Now()
 	marked := false
+	var processed marks
 	commit := func() {
 		if !marked {
 			return
 		}
+		processed.flush(cl.MarkCommitOffsets)
 		if err := cl.CommitMarkedOffsets(ctx); err != nil {
 			if ctx.Err() == nil && !m.crashed.Load() {
 				m.errorf("commit: %w", err)
@@ -116,6 +124,13 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			m.sinceCommit.Store(0)
 		}
 		marked, lastCommit = false, time.Now()
+	}
+	// allow lets a rebalance happen once the client holds every mark: a
+	// commit on revoke, or on the close's leave, then covers every record
+	// processed.
+	allow := func() {
+		processed.flush(cl.MarkCommitOffsets)
+		cl.AllowRebalance()
 	}
 	// A worker about to wait for capacity longer than the commit cadence
 	// (a slow phase, an outage of capacity 0) commits what it processed
@@ -135,7 +150,7 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			return true, m.die(ctx, cl.AllowRebalance)
 		case m.leaving.Load():
 			commit()
-			cl.AllowRebalance()
+			allow()
 			return true, nil
 		}
 		return false, nil
@@ -166,12 +181,12 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			return err
 		}
 		if ctx.Err() != nil || fs.IsClientClosed() {
-			cl.AllowRebalance()
+			allow()
 			return nil
 		}
 		if timedOut && fs.NumRecords() == 0 {
 			commit()
-			cl.AllowRebalance()
+			allow()
 			continue
 		}
 		fs.EachError(func(t string, p int32, err error) {
@@ -192,7 +207,7 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 			}
 			process(r, st, hist, m.speedup)
 			m.th.Take()
-			cl.MarkCommitRecords(r)
+			processed.add(r)
 			m.sinceCommit.Add(1)
 			marked = true
 			if time.Since(lastCommit) >= cfg.CommitEvery {
@@ -202,7 +217,7 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		if done, err := exit(); done {
 			return err
 		}
-		cl.AllowRebalance()
+		allow()
 		if stopped {
 			return nil
 		}

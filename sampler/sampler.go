@@ -76,6 +76,8 @@ type Sampler struct {
 	// processed at the last admin reading; NaN when nothing lags.
 	committedSent []atomic.Uint64
 	logical       map[string]string // a topic's logical name by its name on the broker
+	physical      map[string]string // a topic's name on the broker by its logical name
+	topics        []string          // the scenario's topics, in name order
 	// lagErrors counts failed offset-lag readings, lagOK the answered ones.
 	lagErrors atomic.Int64
 	lagOK     atomic.Int64
@@ -103,10 +105,12 @@ func New(cfg Config) *Sampler {
 		s.offsetLag[i].Store(-1)
 		s.committedSent[i].Store(math.Float64bits(math.NaN()))
 	}
-	s.logical = map[string]string{}
+	s.logical, s.physical = map[string]string{}, map[string]string{}
 	for t := range cfg.Scenario.Topics {
 		s.logical[s.phys(t)] = t
+		s.physical[t] = s.phys(t)
 	}
+	s.topics = cfg.Scenario.TopicNames()
 	return s
 }
 
@@ -243,7 +247,7 @@ func (s *Sampler) Take() {
 			acked += byTopic[t]
 			lg := s.logs[t]
 			for p := range s.sc.Topics[t].Partitions {
-				next := s.gstats[i].Next(s.phys(t), int32(p))
+				next := s.gstats[i].Next(s.physical[t], int32(p))
 				if sent, ok := lg.Oldest(int32(p), next); ok {
 					gs.TimeLag = max(gs.TimeLag, now-sent)
 				}
@@ -331,7 +335,7 @@ func (s *Sampler) Drained(ctx context.Context, adm *kadm.Client) bool {
 // trim drops from each topic's ack log what every group reading it has
 // processed, so the log does not grow with the run.
 func (s *Sampler) trim() {
-	for _, t := range s.sc.TopicNames() {
+	for _, t := range s.topics {
 		lg := s.logs[t]
 		for p := range s.sc.Topics[t].Partitions {
 			slowest, any := int64(0), false
@@ -339,7 +343,7 @@ func (s *Sampler) trim() {
 				if !slices.Contains(s.sc.Groups[name].Topics, t) {
 					continue
 				}
-				n := s.gstats[i].Next(s.phys(t), int32(p))
+				n := s.gstats[i].Next(s.physical[t], int32(p))
 				if !any || n < slowest {
 					slowest, any = n, true
 				}
