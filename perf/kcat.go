@@ -17,14 +17,20 @@ type KcatResult struct {
 }
 
 // Kcat produces n lines of size−1 bytes (plus the newline kcat splits on)
-// with `kcat -P` to a topic kcat's broker creates, and times it. It
-// returns false when kcat is not installed.
-func Kcat(ctx context.Context, seeds []string, topic string, n, size int) (KcatResult, bool, error) {
+// with `kcat -P` to a new topic of partitions partitions (the embedded
+// broker does not create topics on first use), and times it. The topic is
+// deleted afterwards. It returns false when kcat is not installed.
+func Kcat(ctx context.Context, seeds []string, topic string, n, size, partitions int) (KcatResult, bool, error) {
 	res := KcatResult{Records: n, Size: size}
 	path, err := exec.LookPath("kcat")
 	if err != nil {
 		return res, false, nil
 	}
+	_, cleanup, err := newTopic(ctx, seeds, topic, partitions)
+	if err != nil {
+		return res, true, err
+	}
+	defer cleanup()
 	line := append(bytes.Repeat([]byte{'x'}, size-1), '\n')
 	input := bytes.Repeat(line, n)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)

@@ -39,23 +39,12 @@ type RawResult struct {
 // topic is deleted afterwards.
 func Raw(ctx context.Context, seeds []string, n, size, partitions int) (RawResult, error) {
 	res := RawResult{Records: n, Size: size}
-	conn, err := broker.Connect(ctx, seeds, nil)
+	topic := fmt.Sprintf("bb-perf-raw-%d", time.Now().UnixNano())
+	conn, cleanup, err := newTopic(ctx, seeds, topic, partitions)
 	if err != nil {
 		return res, err
 	}
-	defer conn.Close()
-	topic := fmt.Sprintf("bb-perf-raw-%d", time.Now().UnixNano())
-	if _, err := conn.CreateTopics(ctx, []broker.Topic{{Name: topic, Partitions: partitions, Replication: -1}}); err != nil {
-		return res, err
-	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = conn.Cleanup(dctx, []string{topic}, []string{topic})
-	}()
-	if err := conn.WaitTopicsReady(ctx, []string{topic}); err != nil {
-		return res, err
-	}
+	defer cleanup()
 	cons, err := conn.NewClient(kgo.ConsumerGroup(topic), kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMinBytes(1))
 	if err != nil {
@@ -108,4 +97,29 @@ func Raw(ctx context.Context, seeds []string, n, size, partitions int) (RawResul
 	res.WallS = time.Since(start).Seconds()
 	res.Rate = float64(n) / res.WallS
 	return res, nil
+}
+
+// newTopic creates topic with partitions partitions on the broker at
+// seeds and waits until it is ready. cleanup deletes it (and a group of
+// the same name) and closes the connection.
+func newTopic(ctx context.Context, seeds []string, topic string, partitions int) (conn *broker.Conn, cleanup func(), err error) {
+	conn, err = broker.Connect(ctx, seeds, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup = func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = conn.Cleanup(dctx, []string{topic}, []string{topic})
+		conn.Close()
+	}
+	if _, err := conn.CreateTopics(ctx, []broker.Topic{{Name: topic, Partitions: partitions, Replication: -1}}); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	if err := conn.WaitTopicsReady(ctx, []string{topic}); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return conn, cleanup, nil
 }

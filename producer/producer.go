@@ -147,7 +147,8 @@ func (s *Stats) MarkAcked(seq uint64) { s.ackedIDs().FirstApply(0, seq) }
 func (s *Stats) WasAcked(seq uint64) bool { return s.ackedIDs().Has(0, seq) }
 
 // PublishLatency returns a copy of the publish latency histogram: from
-// each event's intended send time to the broker's acknowledgement, in
+// each event's intended send time (or its send, when the send loop held it
+// back by at most Config.Quantum) to the broker's acknowledgement, in
 // scenario microseconds. This is what an asynchronous hand-off costs the
 // caller.
 func (s *Stats) PublishLatency() *hdrhistogram.Histogram {

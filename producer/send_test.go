@@ -65,3 +65,26 @@ func TestSendAllocs(t *testing.T) {
 		t.Errorf("acked %d of %d", got, k+1)
 	}
 }
+
+// TestPublishFrom: an event held back by the quantum is timed from its
+// send; an on-time one, and one later than the quantum (a stall), from
+// its intended time.
+func TestPublishFrom(t *testing.T) {
+	s := &sender{cfg: &Config{Quantum: 2 * time.Millisecond}}
+	ms := int64(time.Millisecond)
+	for _, c := range []struct{ intended, sent, want int64 }{
+		{100 * ms, 100 * ms, 100 * ms},
+		{100 * ms, 101 * ms, 101 * ms},
+		{100 * ms, 102 * ms, 102 * ms},
+		{100 * ms, 103 * ms, 100 * ms},
+		{100 * ms, 99 * ms, 100 * ms},
+	} {
+		if got := s.publishFrom(c.intended, c.sent); got != c.want {
+			t.Errorf("publishFrom(%d, %d) = %d, want %d", c.intended, c.sent, got, c.want)
+		}
+	}
+	s.cfg.Quantum = 0
+	if got := s.publishFrom(100*ms, 101*ms); got != 100*ms {
+		t.Errorf("with no quantum publishFrom = %d, want the intended time", got)
+	}
+}

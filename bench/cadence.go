@@ -1,0 +1,72 @@
+package bench
+
+import (
+	"time"
+
+	"github.com/backlogbench/backlogbench/predict"
+)
+
+// The harness's own cadences. Every one is a wall-time floor under a
+// scenario-time figure: at ×30 a cadence in scenario time alone made a
+// round trip per record (70 µs of CPU per delivered event); each floor is
+// bounded in scenario time by what the verdicts can absorb.
+
+// timing is how this run plays worker faults, for the model: its
+// speedup, the session timeout of a group with a crash, and the commit
+// cadence of its workers (CommitEvery, in scenario time).
+func (r *run) timing() predict.Timing {
+	return predict.Timing{
+		Speedup:      r.cfg.Speedup,
+		CrashSession: r.crashSession,
+		CommitEvery:  r.commitEvery().Seconds() * r.cfg.Speedup,
+	}
+}
+
+// commitEvery is how often a worker commits, wall time: every 0.2
+// scenario seconds, or every 40 ms of wall time when that is longer (at
+// ×30 a commit every 6.7 ms was a fifth of the run's CPU), but at least
+// once a scenario second, so the offset lag never holds more than a
+// second of a group's capacity of processed records: the backlog
+// verdicts' floor.
+func (r *run) commitEvery() time.Duration {
+	return max(r.cfg.wall(0.2), min(40*time.Millisecond, r.cfg.wall(1)))
+}
+
+// fetchWait is how long a worker's fetch may wait on the broker to fill
+// (consumer.WorkerConfig.FetchWait): franz-go's least, 10 ms, so a worker
+// that keeps up makes at most 100 fetches a second, not one per record;
+// its backlog then holds up to 10 ms of arrivals more, at ×30 0.3 s of
+// scenario, under a third of the floor of one second of its capacity.
+// None in a scenario that judges latency percentiles.
+func (r *run) fetchWait() time.Duration {
+	if r.judgesLatency() {
+		return 0
+	}
+	return 10 * time.Millisecond
+}
+
+// quantum is the producers' and the workers' shortest sleep
+// (producer.Config.Quantum, consumer.WorkerConfig.Quantum): 2 ms of wall
+// time, at most 0.05 scenario seconds, so an event is never sent more than
+// 0.05 s of scenario late nor a record processed more than that early
+// (for the seed's analytics, 120/s, 6 records of an 18,000 peak); none in
+// a scenario that judges latency percentiles (a group with random service
+// times), where every millisecond counts.
+func (r *run) quantum() time.Duration {
+	if r.judgesLatency() {
+		return 0
+	}
+	return min(2*time.Millisecond, r.cfg.wall(0.05))
+}
+
+// judgesLatency reports whether a group of the scenario has random service
+// times, whose latency percentiles the verdict compares with queueing
+// theory's.
+func (r *run) judgesLatency() bool {
+	for _, g := range r.sc.Groups {
+		if g.Service != nil {
+			return true
+		}
+	}
+	return false
+}
