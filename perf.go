@@ -46,6 +46,7 @@ type perfReport struct {
 }
 
 func perfCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	tuneGC()
 	var quick bool
 	var out string
 	fs := newFlags("perf", "[flags]", stderr)
