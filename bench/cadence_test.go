@@ -1,0 +1,51 @@
+package bench
+
+import (
+	"testing"
+	"time"
+
+	"github.com/backlogbench/backlogbench/scenario"
+)
+
+// TestCadences: every cadence is a wall-time floor bounded in scenario
+// time, and a scenario that judges latency percentiles batches nothing.
+func TestCadences(t *testing.T) {
+	flash, err := scenario.Load("flash-sale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	random, err := scenario.Load("random-service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+	for _, c := range []struct {
+		sc                         *scenario.Scenario
+		speedup                    float64
+		commit, quantum, fetchWait time.Duration
+	}{
+		{flash, 1, ms(200), ms(2), ms(10)},
+		{flash, 5, ms(40), ms(2), ms(10)},
+		{flash, 10, ms(40), ms(2), ms(10)},
+		{flash, 30, ms(1000.0 / 30), ms(50.0 / 30), ms(10)},
+		{flash, 60, ms(1000.0 / 60), ms(50.0 / 60), ms(10)},
+		{random, 2, ms(100), 0, 0},
+	} {
+		r := &run{cfg: Config{Speedup: c.speedup}, sc: c.sc}
+		near := func(got, want time.Duration) bool { return (got - want).Abs() <= time.Microsecond }
+		if got := r.commitEvery(); !near(got, c.commit) {
+			t.Errorf("%s ×%g: commitEvery %v, want %v", c.sc.Name, c.speedup, got, c.commit)
+		}
+		if got := r.quantum(); !near(got, c.quantum) {
+			t.Errorf("%s ×%g: quantum %v, want %v", c.sc.Name, c.speedup, got, c.quantum)
+		}
+		if got := r.fetchWait(); got != c.fetchWait {
+			t.Errorf("%s ×%g: fetchWait %v, want %v", c.sc.Name, c.speedup, got, c.fetchWait)
+		}
+		// Commits: at least once a scenario second, never more than 0.2 s
+		// of scenario apart below the wall floor.
+		if s := r.commitEvery().Seconds() * c.speedup; s > 1+1e-9 || s < 0.2-1e-9 {
+			t.Errorf("%s ×%g: commits every %.3g scenario s, want 0.2–1", c.sc.Name, c.speedup, s)
+		}
+	}
+}
