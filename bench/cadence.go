@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/backlogbench/backlogbench/predict"
+	"github.com/backlogbench/backlogbench/scenario"
 )
 
 // The harness's own cadences. Every one is a wall-time floor under a
@@ -34,15 +35,35 @@ func (r *run) commitEvery() time.Duration {
 
 // fetchWait is how long a worker's fetch may wait on the broker to fill
 // (consumer.WorkerConfig.FetchWait): franz-go's least, 10 ms, so a worker
-// that keeps up makes at most 100 fetches a second, not one per record;
-// its backlog then holds up to 10 ms of arrivals more, at ×30 0.3 s of
-// scenario, under a third of the floor of one second of its capacity.
+// that keeps up makes at most 100 fetches a second, not one per record.
+// What it waits for, fetchFill, bounds the wait in scenario time too.
 // None in a scenario that judges latency percentiles.
 func (r *run) fetchWait() time.Duration {
 	if r.judgesLatency() {
 		return 0
 	}
 	return 10 * time.Millisecond
+}
+
+// fetchFillS is the most scenario time a worker's fetch waits to fill at
+// the group's peak input: its backlog then holds at most that much of its
+// share of the input more than a fetch per record would leave, at 100
+// events/s 25 events, a sixth of the floor of one second of capacity.
+const fetchFillS = 0.25
+
+// fetchFill is the bytes a worker's batched fetch waits for
+// (consumer.WorkerConfig.FetchMinBytes): its share of the group's peak
+// input over fetchFillS, counted at the smallest payload (a record's own
+// overhead only makes it fill sooner). A fetch answers once it holds
+// that much or after fetchWait, whichever comes first, so however slow
+// the input, a worker's extra backlog is at most this many bytes'
+// records: λ_peak/workers · fetchFillS. At ×30 the fill takes 8 ms of
+// wall time at the peak; at ×60 4 ms.
+func (r *run) fetchFill(g scenario.Group) int32 {
+	rate, size := r.sc.PeakInput(g)
+	workers := max(r.sc.ActiveWorkers(g), 1)
+	b := rate / float64(workers) * fetchFillS * float64(size)
+	return int32(min(max(b, 1), 64<<10))
 }
 
 // quantum is the producers' and the workers' shortest sleep

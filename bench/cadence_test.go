@@ -49,3 +49,22 @@ func TestCadences(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchFill: a worker's fetch waits for at most fetchFillS of its
+// share of the group's peak input, counted at the smallest payload.
+func TestFetchFill(t *testing.T) {
+	sc, err := scenario.Load("flash-sale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{cfg: Config{Speedup: 30}, sc: sc}
+	for name, want := range map[string]int32{
+		"email":          int32(100.0 / 4 * fetchFillS * 512),        // orders only, 4 workers
+		"analytics":      int32((100.0 + 80) / 3 * fetchFillS * 512), // orders and clicks, 3 workers
+		"inventory-feed": int32(100.0 / 2 * fetchFillS * 512),
+	} {
+		if got := r.fetchFill(sc.Groups[name]); got != want {
+			t.Errorf("%s: fetchFill %d, want %d", name, got, want)
+		}
+	}
+}

@@ -211,6 +211,7 @@ func (r *run) startWorker(name string, w int) {
 		FetchMaxBytes:          int32(fetch.MaxBytes),
 		FetchMaxPartitionBytes: int32(fetch.MaxPartitionBytes),
 		FetchWait:              r.fetchWait(),
+		FetchMinBytes:          r.fetchFill(g),
 		Quantum:                r.quantum(),
 		SessionTimeout:         crashSession(r.sc, name, r.crashSession),
 		Opts:                   r.conn.Opts,

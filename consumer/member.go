@@ -121,12 +121,16 @@ func (m *member) groupOpts() []kgo.Opt {
 	return opts
 }
 
-// fetchMinBytes is what a batched fetch waits for: 64 KiB (128 of the
-// seed's 512-byte records), but never more than one fetch may carry
-// (FetchMaxBytes) or one partition may give (FetchMaxPartitionBytes), so
-// a worker behind even one of its partitions is answered at once.
+// fetchMinBytes is what a batched fetch waits for: FetchMinBytes, 64 KiB
+// (128 of the seed's 512-byte records) by default, but never more than
+// one fetch may carry (FetchMaxBytes) or one partition may give
+// (FetchMaxPartitionBytes), so a worker behind even one of its partitions
+// is answered at once.
 func (c *WorkerConfig) fetchMinBytes() int32 {
 	n := int32(64 << 10)
+	if c.FetchMinBytes > 0 {
+		n = c.FetchMinBytes
+	}
 	for _, limit := range []int32{c.FetchMaxBytes, c.FetchMaxPartitionBytes} {
 		if limit > 0 {
 			n = min(n, limit)

@@ -43,6 +43,9 @@ type WorkerConfig struct {
 	// as soon as one record is there. A worker behind its partitions
 	// always finds FetchMinBytes waiting and never waits.
 	FetchWait time.Duration
+	// FetchMinBytes is what a batched fetch waits for; 0 is 64 KiB. It
+	// is never more than the fetch limits let one fetch carry.
+	FetchMinBytes int32
 	// Quantum is the shortest wait for capacity (wall time): a record due
 	// less than Quantum ahead is processed at once, so a worker at its
 	// capacity wakes about once a Quantum rather than once a record, and

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"math"
+	"slices"
 
 	"github.com/backlogbench/backlogbench/rate"
 )
@@ -28,6 +29,27 @@ func (s *Scenario) Partitions(g Group) int {
 // min(workers, partitions).
 func (s *Scenario) ActiveWorkers(g Group) int {
 	return min(g.Workers, s.Partitions(g))
+}
+
+// PeakInput returns the most events a second the group's topics can
+// receive, the sum of each of their producers' highest rate (an upper
+// bound: the producers' peaks need not coincide), and the smallest
+// payload those producers send, in bytes.
+func (s *Scenario) PeakInput(g Group) (rate float64, minSize int) {
+	for _, p := range s.Producers {
+		if !slices.Contains(g.Topics, p.Topic) {
+			continue
+		}
+		peak := 0.0
+		for _, ph := range p.Phases {
+			peak = max(peak, ph.Rate, ph.End())
+		}
+		rate += peak
+		if minSize == 0 || p.Size < minSize {
+			minSize = p.Size
+		}
+	}
+	return rate, minSize
 }
 
 // MaxCapacity returns the group's largest capacity: its Capacity, or
