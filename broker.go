@@ -12,7 +12,6 @@ import (
 )
 
 func brokerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	tuneGC()
 	fs := newFlags("broker", "[flags]", stderr)
 	port := fs.Int("port", 9092, "port to listen on (127.0.0.1)")
 	dataDir := fs.String("data-dir", "", "keep the broker's data in this folder (default: in memory)")

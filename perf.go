@@ -46,7 +46,6 @@ type perfReport struct {
 }
 
 func perfCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	tuneGC()
 	var quick bool
 	var out string
 	fs := newFlags("perf", "[flags]", stderr)

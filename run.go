@@ -38,7 +38,6 @@ type runOptions struct {
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	tuneGC()
 	var o runOptions
 	fs := newFlags("run", "[PRESET|FILE] [flags]", stderr)
 	fs.Float64Var(&o.speedup, "speedup", 1, "compress time N-fold: durations ÷ N, rates and capacities × N (figures stay in scenario units)")
