@@ -409,16 +409,7 @@ func infeasibleReason(g Group, shape rate.Schedule, t Target, limit float64) str
 			return fmt.Sprintf("the capacity is 0 %s: the %s events that arrive meanwhile exceed %s whatever the capacity", span, Figure(n, 0), t)
 		case t.MaxTimeLag > 0:
 			// The first arrival in the stretch.
-			lo, hi := a, min(b, a+1e9)
-			for range 100 {
-				mid := (lo + hi) / 2
-				if arrived(mid) > arrived(a) {
-					hi = mid
-				} else {
-					lo = mid
-				}
-			}
-			first := hi
+			first := bisect(a, min(b, a+1e9), func(x float64) bool { return arrived(x) > arrived(a) })
 			if math.IsInf(b, 1) || b-first >= t.MaxTimeLag {
 				return fmt.Sprintf("the capacity is 0 %s: an event arriving at %s waits for it whatever the capacity, beyond %s", span, Clock(first), t)
 			}

@@ -224,18 +224,7 @@ func mixture(cs []component) (p50, p99, mean float64) {
 		}
 		return f / total
 	}
-	q := func(p float64) float64 {
-		lo, h := 0.0, hi
-		for range 100 {
-			mid := (lo + h) / 2
-			if cdf(mid) >= p {
-				h = mid
-			} else {
-				lo = mid
-			}
-		}
-		return h
-	}
+	q := func(p float64) float64 { return bisect(0, hi, func(x float64) bool { return cdf(x) >= p }) }
 	return q(0.5), q(0.99), mean / total
 }
 

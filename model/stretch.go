@@ -75,10 +75,16 @@ func arrivalTime(inputs []rate.Schedule, t0, t1, x float64) float64 {
 	if count(t1) <= x {
 		return t1
 	}
-	lo, hi := t0, t1
+	return bisect(t0, t1, func(s float64) bool { return count(s) >= x })
+}
+
+// bisect returns the least point of [lo, hi] where ok turns true, to
+// within (hi−lo)/2¹⁰⁰, given ok(hi) and a monotone ok: the upper end of
+// the last bracket, so ok holds there.
+func bisect(lo, hi float64, ok func(float64) bool) float64 {
 	for range 100 {
 		mid := (lo + hi) / 2
-		if count(mid) >= x {
+		if ok(mid) {
 			hi = mid
 		} else {
 			lo = mid

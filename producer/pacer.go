@@ -81,14 +81,20 @@ func (p Pacer) Pace(elapsed time.Duration, sent uint64) (wait time.Duration, sto
 	if !ok {
 		return 0, true
 	}
+	return p.Wait(due, elapsed), false
+}
+
+// Wait returns how long to wait, at wall time elapsed since the start, for
+// an event due at scenario time due (from Due): 0 once it is due.
+func (p Pacer) Wait(due float64, elapsed time.Duration) time.Duration {
 	ns := math.Round(due / p.speedup() * 1e9)
 	if ns >= math.MaxInt64 {
-		return max(0, time.Duration(math.MaxInt64)-elapsed), false
+		return max(0, time.Duration(math.MaxInt64)-elapsed)
 	}
 	if dueWall := time.Duration(ns); dueWall > elapsed {
-		return dueWall - elapsed, false
+		return dueWall - elapsed
 	}
-	return 0, false
+	return 0
 }
 
 // Total returns the number of events the schedule sends, the integers

@@ -267,10 +267,12 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 
 	var runErr error
 	for sent := uint64(0); ; sent++ {
-		wait, stop := cfg.Pacer.Pace(time.Since(cfg.Start), sent)
-		if stop {
+		due, ok := cfg.Pacer.Due(sent)
+		if !ok {
 			break
 		}
+		elapsed := time.Since(cfg.Start)
+		wait := cfg.Pacer.Wait(due, elapsed)
 		if wait > 0 && wait < cfg.Quantum {
 			wait = cfg.Quantum
 		}
@@ -289,7 +291,10 @@ func Run(ctx context.Context, cl *kgo.Client, cfg Config, st *Stats) error {
 			runErr = ctx.Err()
 			break
 		}
-		rec, resend := snd.next(sent, time.Since(cfg.Start))
+		if wait > 0 {
+			elapsed = time.Since(cfg.Start)
+		}
+		rec, resend := snd.next(sent, due, elapsed)
 		cl.Produce(ctx, rec, snd.acked)
 		if resend != nil {
 			cl.Produce(ctx, resend, snd.acked)

@@ -44,12 +44,12 @@ func newSender(cfg *Config, st *Stats) *sender {
 	return s
 }
 
-// next builds the record of event number sent, sent at wall time elapsed
-// since the start, and counts it (and its schedule slip). resend is its
-// copy when the event is to be resent (Config.Resend), else nil.
-func (s *sender) next(sent uint64, elapsed time.Duration) (rec, resend *kgo.Record) {
+// next builds the record of event number sent, due at scenario time due
+// and sent at wall time elapsed since the start, and counts it (and its
+// schedule slip). resend is its copy when the event is to be resent
+// (Config.Resend), else nil.
+func (s *sender) next(sent uint64, due float64, elapsed time.Duration) (rec, resend *kgo.Record) {
 	cfg := s.cfg
-	due, _ := cfg.Pacer.Due(sent)
 	s.st.recordSlip(due, elapsed.Seconds()*cfg.Pacer.speedup())
 	m := event.Meta{
 		ProducerID: cfg.ID,

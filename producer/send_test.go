@@ -15,8 +15,9 @@ import (
 // through the promise (counts, publish latency, OnAck, the buffer back to
 // the pool).
 func sendOne(snd *sender, part kgo.TopicPartitioner, offsets []int64, k uint64) {
-	snd.cfg.Pacer.Pace(time.Duration(k)*time.Millisecond, k)
-	rec, _ := snd.next(k, time.Duration(k)*time.Millisecond)
+	due, _ := snd.cfg.Pacer.Due(k)
+	snd.cfg.Pacer.Wait(due, time.Duration(k)*time.Millisecond)
+	rec, _ := snd.next(k, due, time.Duration(k)*time.Millisecond)
 	rec.Partition = int32(part.Partition(rec, len(offsets)))
 	rec.Offset = offsets[rec.Partition]
 	offsets[rec.Partition]++
