@@ -21,8 +21,13 @@ type workerSet struct {
 	crash       []chan struct{}
 	leave       []chan struct{}
 	uncommitted atomic.Int64 // summed over crashes: the duplicates bound
-	crashes     int
-	rebalances  int
+	// aborted sums the records processed in exactly-once transactions that
+	// ended aborted while the run went on, aborts counts those
+	// transactions: the next owners deliver those records again.
+	aborted    atomic.Int64
+	aborts     atomic.Int64
+	crashes    int
+	rebalances int
 }
 
 func newWorkerSet(max, initial int) *workerSet {

@@ -56,11 +56,15 @@ func newSummary(sc *scenario.Scenario, cfg Config, preds []predict.GroupPredicti
 }
 
 // predictDuplicates fills a group's predicted duplicates from the causes
-// its scenario injects: every resend of an event on its topics is
-// delivered once more (exact), every record appended by a faulted produce
-// is appended again by the retry (exact), and a crashed worker's
-// uncommitted records are redelivered (at most that many). A clean
-// rebalance commits before handing partitions over, so it adds none.
+// its scenario injects and the harness saw: every resend of an event on
+// its topics is delivered once more (exact), every record appended by a
+// faulted produce is appended again by the retry (exact), a crashed
+// worker's uncommitted records are redelivered, and so are the records of
+// every exactly-once transaction that ended aborted (at most that many:
+// the workers count them, a rebalance aborting every member's open
+// transaction, see consumer.WorkerConfig.OnAbort). A clean rebalance of
+// at-least-once workers commits before handing partitions over, so it
+// adds none.
 func predictDuplicates(sc *scenario.Scenario, group string, p results.Predicted, resent map[string]int64, ws *workerSet, pf *produceFaults) results.Predicted {
 	var exact int64
 	for _, t := range sc.Groups[group].Topics {
@@ -70,22 +74,17 @@ func predictDuplicates(sc *scenario.Scenario, group string, p results.Predicted,
 		}
 	}
 	p.DuplicatesUpstream = exact
-	crashed := false
+	bounded := false
 	var bound int64
 	if ws != nil {
 		ws.mu.Lock()
-		crashed = ws.crashes > 0
 		rebalances := ws.crashes + ws.rebalances
 		ws.mu.Unlock()
-		bound = ws.uncommitted.Load()
-		if g := sc.Groups[group]; g.Delivery == scenario.ExactlyOnce && rebalances > 0 {
-			// A rebalance aborts every member's open transaction, whose
-			// records (a poll's worth at most) are then processed again.
-			crashed = true
-			bound += int64(rebalances * maxWorkers(sc, group) * g.FetchSettings().MaxPollRecords)
-		}
+		eos := sc.Groups[group].Delivery == scenario.ExactlyOnce
+		bounded = ws.crashes > 0 || ws.aborts.Load() > 0 || eos && rebalances > 0
+		bound = ws.uncommitted.Load() + ws.aborted.Load()
 	}
-	if crashed {
+	if bounded {
 		m := exact + bound
 		p.DuplicatesMax = &m
 	} else {
@@ -273,6 +272,10 @@ func (r *Result) finish(complete bool, pstats []*producer.Stats, gstats []*consu
 			gs.Harness = &results.WorkerHarness{BehindWorker: -1}
 		}
 		gs.Predicted = predictDuplicates(r.Scenario, pred.Name, gs.Predicted, resentByTopic, wsets[pred.Name], pf)
+		if ws := wsets[pred.Name]; ws != nil && ws.aborts.Load() > 0 {
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: %d transactions aborted while the run went on, with %d records processed in them, which their partitions' next owners deliver again",
+				pred.Name, ws.aborts.Load(), ws.aborted.Load()))
+		}
 		gs.Verdicts = verdict.Verdicts(gs.Predicted.Figures, obs.Figures, s.Tolerance, gs.FloorEvents)
 		// The model counts ∫λ events, a producer sends ⌈∫λ⌉: allow one
 		// event per producer the group reads.

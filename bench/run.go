@@ -219,6 +219,7 @@ func (r *run) startWorker(name string, w int) {
 		OnAssigned:             r.assign[gi].set,
 		Crash:                  ws.crash[w],
 		OnCrash:                func(n int64) { ws.uncommitted.Add(n) },
+		OnAbort:                func(n int64) { ws.aborted.Add(n); ws.aborts.Add(1) },
 		Leave:                  ws.leave[w],
 	}
 	st := r.gstats[gi]

@@ -122,11 +122,21 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 			try = kgo.TryAbort
 		}
 		committed, err := sess.End(ctx, try)
-		switch {
-		case err != nil && ctx.Err() == nil && !m.crashed.Load():
+		if err != nil && ctx.Err() == nil && !m.crashed.Load() {
 			m.errorf("end transaction: %w", err)
-		case committed:
-			m.sinceCommit.Store(0)
+		}
+		if m.crashed.Load() {
+			// Dead mid-End: what the transaction processed is reported
+			// as the crash's (uncommitted, at most), not as an abort.
+			return m.die(ctx, sess.AllowRebalance)
+		}
+		// Either way the transaction is over: what it processed is
+		// committed, or aborted and the next owner's to process again.
+		// An abort while the run goes on (a rebalance revoked the
+		// partitions, the broker refused the commit, the worker leaves)
+		// is reported: those records are delivered twice.
+		if n := m.sinceCommit.Swap(0); !committed && n > 0 && ctx.Err() == nil && cfg.OnAbort != nil {
+			cfg.OnAbort(n)
 		}
 		if stopped {
 			sess.AllowRebalance()

@@ -19,8 +19,9 @@ type member struct {
 	dialer  *crashDialer
 	crashed atomic.Bool
 	leaving atomic.Bool
-	// sinceCommit counts the records processed since the last commit:
-	// what a crash would leave to be redelivered.
+	// sinceCommit counts the records processed since the last commit
+	// (an exactly-once worker's: in its open transaction): what a crash
+	// would leave to be redelivered.
 	sinceCommit atomic.Int64
 
 	ownMu sync.Mutex

@@ -70,6 +70,12 @@ type WorkerConfig struct {
 	// crash can cause.
 	Crash   <-chan struct{}
 	OnCrash func(uncommitted int64)
+	// OnAbort, when set, is called by an exactly-once worker with the
+	// records processed in each transaction that ended aborted while the
+	// run went on (a rebalance revoked its partitions, the broker refused
+	// the commit, the worker left midway): the next owner delivers them
+	// again.
+	OnAbort func(processed int64)
 	// Leave, when closed, makes the worker leave the group cleanly:
 	// it commits what it processed and hands its partitions over.
 	Leave <-chan struct{}
