@@ -24,12 +24,13 @@ func TestCadences(t *testing.T) {
 		speedup                    float64
 		commit, quantum, fetchWait time.Duration
 	}{
-		{flash, 1, ms(200), ms(2), ms(10)},
+		{flash, 1, ms(200), ms(2), 0}, // email: 25 records/s per worker
 		{flash, 5, ms(40), ms(2), ms(10)},
 		{flash, 10, ms(40), ms(2), ms(10)},
 		{flash, 30, ms(1000.0 / 30), ms(50.0 / 30), ms(10)},
 		{flash, 60, ms(1000.0 / 60), ms(50.0 / 60), ms(10)},
 		{random, 2, ms(100), 0, 0},
+		{random, 30, ms(1000.0 / 30), 0, 0},
 	} {
 		r := &run{cfg: Config{Speedup: c.speedup}, sc: c.sc}
 		near := func(got, want time.Duration) bool { return (got - want).Abs() <= time.Microsecond }
@@ -39,13 +40,32 @@ func TestCadences(t *testing.T) {
 		if got := r.quantum(); !near(got, c.quantum) {
 			t.Errorf("%s ×%g: quantum %v, want %v", c.sc.Name, c.speedup, got, c.quantum)
 		}
-		if got := r.fetchWait(); got != c.fetchWait {
-			t.Errorf("%s ×%g: fetchWait %v, want %v", c.sc.Name, c.speedup, got, c.fetchWait)
+		if got := r.fetchWait(c.sc.Groups["email"]); got != c.fetchWait {
+			t.Errorf("%s ×%g: email's fetchWait %v, want %v", c.sc.Name, c.speedup, got, c.fetchWait)
 		}
 		// Commits: at least once a scenario second, never more than 0.2 s
 		// of scenario apart below the wall floor.
 		if s := r.commitEvery().Seconds() * c.speedup; s > 1+1e-9 || s < 0.2-1e-9 {
 			t.Errorf("%s ×%g: commits every %.3g scenario s, want 0.2–1", c.sc.Name, c.speedup, s)
+		}
+	}
+}
+
+// TestFetchWaitThreshold: a group's fetches are batched only when its
+// peak input per worker, in wall time, exceeds a record per batched wait
+// (100/s): analytics takes 180 events/s on three workers, 60/s each.
+func TestFetchWaitThreshold(t *testing.T) {
+	sc, err := scenario.Load("flash-sale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		speedup float64
+		want    time.Duration
+	}{{1, 0}, {100.0 / 60, 0}, {1.7, fetchBatchWait}, {2, fetchBatchWait}, {30, fetchBatchWait}} {
+		r := &run{cfg: Config{Speedup: c.speedup}, sc: sc}
+		if got := r.fetchWait(sc.Groups["analytics"]); got != c.want {
+			t.Errorf("analytics ×%g: fetchWait %v, want %v", c.speedup, got, c.want)
 		}
 	}
 }

@@ -210,7 +210,7 @@ func (r *run) startWorker(name string, w int) {
 		MaxPoll:                fetch.MaxPollRecords,
 		FetchMaxBytes:          int32(fetch.MaxBytes),
 		FetchMaxPartitionBytes: int32(fetch.MaxPartitionBytes),
-		FetchWait:              r.fetchWait(),
+		FetchWait:              r.fetchWait(g),
 		FetchMinBytes:          r.fetchFill(g),
 		Quantum:                r.quantum(),
 		SessionTimeout:         crashSession(r.sc, name, r.crashSession),
