@@ -90,11 +90,15 @@ func RunExactlyOnce(ctx context.Context, cfg WorkerConfig, st *Stats, out string
 		}
 		stopped := false
 		fs.EachRecord(func(r *kgo.Record) {
-			if stopped || !m.await(pctx) {
+			if stopped {
+				return
+			}
+			now, ok := m.await(pctx)
+			if !ok {
 				stopped = true
 				return
 			}
-			meta, ok := processMeta(r, st, hist, m.speedup, false)
+			meta, ok := processMeta(r, st, hist, m.speedup, false, event.UnixNano(now))
 			m.th.Take()
 			m.sinceCommit.Add(1)
 			if !ok {

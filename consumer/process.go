@@ -10,15 +10,15 @@ import (
 // process applies one record: the contiguity check on its partition, the
 // audit by event id, the effect (unless the dedup store has seen the
 // event), and the latency from the event's intended send time, in
-// scenario units. It reports whether the record was a first delivery.
-func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup float64) {
-	processMeta(r, st, hist, speedup, true)
+// scenario units, at now (event.Now's clock, ns).
+func process(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup float64, now int64) {
+	processMeta(r, st, hist, speedup, true, now)
 }
 
 // processMeta is process; with apply false the effect is left to the
 // caller (exactly-once groups produce it in their transaction), and it
 // returns the event's metadata and whether it has any.
-func processMeta(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup float64, apply bool) (event.Meta, bool) {
+func processMeta(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup float64, apply bool, now int64) (event.Meta, bool) {
 	st.Delivered.Add(1)
 	if ps := st.next[r.Topic]; int(r.Partition) < len(ps) {
 		n := &ps[r.Partition]
@@ -61,7 +61,7 @@ func processMeta(r *kgo.Record, st *Stats, hist *hdrhistogram.Histogram, speedup
 			st.AppliedTwice.Add(1)
 		}
 	}
-	lat := float64(event.Now()-m.IntendedNs) / 1e3 * speedup
+	lat := float64(now-m.IntendedNs) / 1e3 * speedup
 	st.mu.Lock()
 	_ = hist.RecordValue(max(int64(lat), latencyMin))
 	st.mu.Unlock()

@@ -28,7 +28,7 @@ func BenchmarkProcess(b *testing.B) {
 			for i := range b.N {
 				r.Offset = int64(i)
 				r.Headers[0].Value = event.AppendHeader(hdr[:0], event.Meta{ProducerID: 1, Seq: uint64(i), IntendedNs: now})
-				process(r, st, st.hists[0], 1)
+				process(r, st, st.hists[0], 1, event.Now())
 			}
 			if got := st.Processed.Load(); got != int64(b.N) {
 				b.Fatalf("processed %d of %d", got, b.N)
@@ -38,10 +38,10 @@ func BenchmarkProcess(b *testing.B) {
 }
 
 // BenchmarkRecordPath is a worker's whole per-record path apart from the
-// client and its sleeps: the throttle's due time and take, process (as
-// BenchmarkProcess), and the commit mark, handed to the client every
-// 1,000 records as a worker's commit cadence does. Budget: 0 allocations
-// per event in steady state.
+// client and its sleeps: the throttle's due time and take, the one clock
+// reading, process (as BenchmarkProcess), and the commit mark, handed to
+// the client every millisecond as a worker's commit cadence does. Budget:
+// 0 allocations per event in steady state.
 func BenchmarkRecordPath(b *testing.B) {
 	st := NewStats(StatsConfig{Workers: 1, Partitions: map[string]int{"t": 4}, Kinds: []event.Kind{event.Order, event.Order}, Seed: 1})
 	th := Throttle{Capacity: rate.New(rate.Segment{Dur: 1e9, From: 1e6, To: 1e6})}
@@ -52,6 +52,7 @@ func BenchmarkRecordPath(b *testing.B) {
 	var heads int
 	mark := func(m map[string]map[int32]kgo.EpochOffset) { heads += len(m["t"]) }
 	offsets := make([]int64, 4)
+	last := time.Now()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		r.Partition = int32(i % 4)
@@ -61,11 +62,13 @@ func BenchmarkRecordPath(b *testing.B) {
 		if _, ok := th.Due(); !ok {
 			b.Fatal("no capacity")
 		}
-		process(r, st, st.hists[0], 1)
+		at := time.Now() // the record's one clock reading (member.await)
+		process(r, st, st.hists[0], 1, event.UnixNano(at))
 		th.Take()
 		done.add(r)
-		if i%1000 == 999 {
+		if at.Sub(last) >= time.Millisecond {
 			done.flush(mark)
+			last = at
 		}
 	}
 	if got := st.Processed.Load(); got != int64(b.N) {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/backlogbench/backlogbench/event"
 )
 
 // WorkerConfig is one worker's part in a run.
@@ -210,16 +212,20 @@ func Run(ctx context.Context, cfg WorkerConfig, st *Stats) error {
 		}
 		stopped := false
 		fs.EachRecord(func(r *kgo.Record) {
-			if stopped || !m.await(pctx) {
+			if stopped {
+				return
+			}
+			now, ok := m.await(pctx)
+			if !ok {
 				stopped = true
 				return
 			}
-			process(r, st, hist, m.speedup)
+			process(r, st, hist, m.speedup, event.UnixNano(now))
 			m.th.Take()
 			processed.add(r)
 			m.sinceCommit.Add(1)
 			marked = true
-			if time.Since(lastCommit) >= cfg.CommitEvery {
+			if now.Sub(lastCommit) >= cfg.CommitEvery {
 				commit()
 			}
 		})
