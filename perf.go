@@ -188,6 +188,7 @@ func printPerf(w io.Writer, r *perfReport) {
 	row("  deliveries/s at the fan-out ceiling", "%.0f/s", 4*r.FanOut.Rate)
 	row(fmt.Sprintf("flash sale ×30: CPU per delivered event, median of %d (goal ≤ 10)", len(r.FlashSaleCPUUS)), "%.1f µs", r.CPUPerEventUS)
 	row("flash sale ×30: cores (CPU ÷ wall)", "%.2f", r.Cores)
+	row("flash sale ×30: processors its Go code used (GOMAXPROCS)", "%d", r.FlashSale.Procs)
 	row("flash sale ×30: verdicts", "%s", passWord(r.FlashSale.Passed))
 	row(fmt.Sprintf("peak RSS, %d / %d events, in memory", r.RSSMemorySmall.Events, r.RSSMemory.Events), "%.0f / %.0f MiB", r.RSSMemorySmall.MaxRSSMiB, r.RSSMemory.MaxRSSMiB)
 	row("  per million events", "%.0f MiB", r.RSSPerMillionMemory)

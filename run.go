@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -136,8 +137,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(brokers) > 0 {
 		broker = strings.Join(brokers, ",")
 	}
-	fmt.Fprintf(stderr, "running %s on %s at ×%g (about %s of wall time)\n", sc.Name, broker, o.speedup,
-		(time.Duration(sc.End() / o.speedup * float64(time.Second))).Round(time.Second))
+	// A light run plays its Go code on one processor (bench.OneCore),
+	// unless the GOMAXPROCS environment variable says how many.
+	procs := ""
+	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) > 1 && bench.OneCore(sc, o.speedup) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		procs = fmt.Sprintf(", on one processor: at most %s records/s", report.FormatNumber(sc.PeakLoad()*o.speedup))
+	}
+	fmt.Fprintf(stderr, "running %s on %s at ×%g (about %s of wall time%s)\n", sc.Name, broker, o.speedup,
+		(time.Duration(sc.End() / o.speedup * float64(time.Second))).Round(time.Second), procs)
 
 	// Live views: the metrics endpoint and the progress display, both fed
 	// from the sampler's OnSample hook without blocking it.

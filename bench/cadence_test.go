@@ -88,3 +88,24 @@ func TestFetchFill(t *testing.T) {
 		}
 	}
 }
+
+// TestOneCore: a run plays on one processor up to OneCoreLoad records a
+// second of wall time, counted by scenario.PeakLoad (the flash sale: 180
+// events/s from its producers, 720 of capacity in its four groups).
+func TestOneCore(t *testing.T) {
+	sc, err := scenario.Load("flash-sale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.PeakLoad(); got != 900 {
+		t.Fatalf("flash-sale: PeakLoad %v, want 900", got)
+	}
+	for _, c := range []struct {
+		speedup float64
+		want    bool
+	}{{1, true}, {10, true}, {30, true}, {33.3, true}, {34, false}, {60, false}} {
+		if got := OneCore(sc, c.speedup); got != c.want {
+			t.Errorf("flash-sale ×%g: OneCore %v, want %v", c.speedup, got, c.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -468,6 +469,7 @@ func (r *run) collect(ctx context.Context, smp *sampler.Sampler, complete bool, 
 	res.Summary.Outages = append(res.Summary.Outages, r.outages...)
 	r.notesMu.Unlock()
 	res.Summary.WallS = time.Since(wallStart).Seconds()
+	res.Summary.Procs = runtime.GOMAXPROCS(0)
 	if t0 := r.t0.Load(); t0 != nil {
 		res.Summary.StartedAt = t0.UTC().Format(time.RFC3339Nano)
 	}

@@ -22,6 +22,7 @@ type ChildResult struct {
 	Delivered int64    `json:"delivered"` // records delivered to every group
 	Events    int64    `json:"events"`    // events acknowledged to every producer
 	Passed    bool     `json:"passed"`
+	Procs     int      `json:"procs"` // the processors its Go code used (GOMAXPROCS)
 }
 
 // CPUPerDeliveredUS is the child's CPU time per delivered record, in µs.
@@ -82,6 +83,7 @@ func Child(ctx context.Context, exe string, args ...string) (ChildResult, error)
 		res.Events += p.Acked
 	}
 	res.Passed = f.Summary.Passed
+	res.Procs = f.Summary.Procs
 	return res, nil
 }
 

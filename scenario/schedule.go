@@ -40,16 +40,22 @@ func (s *Scenario) PeakInput(g Group) (rate float64, minSize int) {
 		if !slices.Contains(g.Topics, p.Topic) {
 			continue
 		}
-		peak := 0.0
-		for _, ph := range p.Phases {
-			peak = max(peak, ph.Rate, ph.End())
-		}
-		rate += peak
+		rate += p.PeakRate()
 		if minSize == 0 || p.Size < minSize {
 			minSize = p.Size
 		}
 	}
 	return rate, minSize
+}
+
+// PeakRate returns the producer's highest rate, events/s: the largest
+// of its phases' rates and ramp ends.
+func (p Producer) PeakRate() float64 {
+	peak := 0.0
+	for _, ph := range p.Phases {
+		peak = max(peak, ph.Rate, ph.End())
+	}
+	return peak
 }
 
 // MaxCapacity returns the group's largest capacity: its Capacity, or
@@ -113,4 +119,27 @@ func (s *Scenario) End() float64 {
 		end = max(end, p.Schedule().End())
 	}
 	return end
+}
+
+// PeakLoad is an upper bound on the records a second of scenario time a
+// run of the scenario moves through its own process: every producer at
+// its highest rate, its resends included (the peaks need not coincide),
+// plus every group at its largest capacity, since a worker processes no
+// faster than its capacity (an exactly-once group's effects, a record
+// produced per record processed, counted again).
+//
+//	L = Σ_p max_t r_p(t)·(1 + resend_p) + Σ_g c_g^max·(1 + [g exactly-once])
+func (s *Scenario) PeakLoad() float64 {
+	var l float64
+	for _, p := range s.Producers {
+		l += p.PeakRate() * (1 + max(p.Resend, 0))
+	}
+	for _, g := range s.Groups {
+		c := max(g.MaxCapacity(), 0)
+		if g.Delivery == ExactlyOnce {
+			c *= 2
+		}
+		l += c
+	}
+	return l
 }
