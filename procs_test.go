@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,8 +29,9 @@ groups:
 `
 
 // TestRunOneProcessor: a light run plays on one processor and says so,
-// records it in summary.json and gives the processors back afterwards;
-// the GOMAXPROCS environment variable, when set, decides instead.
+// records it in summary.json (or that the machine got busy and it took
+// every processor back) and gives the processors back afterwards; the
+// GOMAXPROCS environment variable, when set, decides instead.
 func TestRunOneProcessor(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("one processor already")
@@ -57,11 +59,14 @@ func TestRunOneProcessor(t *testing.T) {
 	}
 	t.Run("light", func(t *testing.T) {
 		se, s := run(t)
-		if !strings.Contains(se, "on one processor: at most 300 records/s") {
+		if !strings.Contains(se, "on one processor while the machine is otherwise idle: at most 300 records/s") {
 			t.Errorf("stderr does not say one processor:\n%s", se)
 		}
-		if s.Procs != 1 {
-			t.Errorf("summary procs %d, want 1", s.Procs)
+		// On a machine busy with other tests the run may go back to every
+		// processor, and then says so.
+		busy := slices.ContainsFunc(s.Notes, func(n string) bool { return strings.Contains(n, "the machine got busy") })
+		if s.Procs != 1 && !(busy && s.Procs == runtime.GOMAXPROCS(0)) {
+			t.Errorf("summary procs %d (notes %q), want 1, or %d with a note that the machine got busy", s.Procs, s.Notes, runtime.GOMAXPROCS(0))
 		}
 	})
 	t.Run("GOMAXPROCS set", func(t *testing.T) {

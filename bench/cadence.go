@@ -107,25 +107,3 @@ func (r *run) judgesLatency() bool {
 	}
 	return false
 }
-
-// OneCoreLoad is the most records a second of wall time (the bound of
-// scenario.PeakLoad times the speedup) a run plays with its Go code on one
-// processor (GOMAXPROCS=1); see OneCore.
-const OneCoreLoad = 30_000
-
-// OneCore reports whether a run of sc at speedup is light enough to run
-// its Go code on one processor: at most OneCoreLoad records a second of
-// wall time. A light run's goroutines hand each request and record on
-// many times a second (client, broker, worker); on one processor a
-// hand-off is a switch on the same thread, where with two it wakes the
-// idle one, and the run pays for those wake-ups and for the scheduler
-// spinning in between. The flash sale at ×30 (a bound of 27,000 records
-// a second, 18,000 at its busiest) took 0.77× the CPU on one processor
-// (medians of 3 alternating runs: 19.2 against 24.8 µs per delivered
-// record), every verdict passing, and passed 3 of 3 with both cores busy.
-// At ×60 (a bound of 54,000) one processor let the groups that keep up
-// queue up to their floor on a busy machine (loyalty 159 of 150 in 1 of 3
-// runs), so a heavier run keeps every processor.
-func OneCore(sc *scenario.Scenario, speedup float64) bool {
-	return sc.PeakLoad()*speedup <= OneCoreLoad
-}

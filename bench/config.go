@@ -72,6 +72,13 @@ type Config struct {
 	// ReadyTimeout bounds the start of the workers and the wait for every
 	// group to be stable before the producers start. The default is 60s.
 	ReadyTimeout time.Duration
+	// OneProcessor plays the run's Go code on one processor
+	// (GOMAXPROCS=1) when the run is light (OneCore), and gives it back
+	// every processor the moment the machine keeps the one from it (see
+	// oneProcessor). GOMAXPROCS is the whole process's: Run restores it
+	// as it returns. The command line sets it unless the GOMAXPROCS
+	// environment variable is set.
+	OneProcessor bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 	// OnSample, when set, is called with every sample as it is taken, from

@@ -51,12 +51,15 @@ const startPace = 2 * time.Millisecond
 
 // run is one run's state, shared by its stages.
 type run struct {
-	cfg    Config
-	sc     *scenario.Scenario
-	res    *Result
-	preds  []predict.GroupPrediction
-	groups []string
-	prods  []string
+	// cpuTimes reads the machine's CPU times for oneProcessor; nil is
+	// readCPUTimes (tests replace it).
+	cpuTimes func() (cpuTimes, bool)
+	cfg      Config
+	sc       *scenario.Scenario
+	res      *Result
+	preds    []predict.GroupPrediction
+	groups   []string
+	prods    []string
 
 	embedded *broker.Embedded // nil on a real cluster
 	spill    string           // the embedded broker's temporary data folder, if any
@@ -112,6 +115,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.res = &Result{Data: results.Data{Scenario: r.sc, Latency: map[string]*results.LatencyHistogram{}}, Predictions: r.preds}
 	r.res.Summary = newSummary(r.sc, cfg, r.preds)
 
+	stopWatch, restoreProcs := r.oneProcessor()
+	defer restoreProcs()
 	if err := r.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -144,6 +149,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// One last sample with everything settled, then stop.
 	stopPlay()
 	smp.Take()
+	stopWatch()
 	r.stopConsumers()
 	if err := r.eg.Wait(); err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
 		runErr = err
