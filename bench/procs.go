@@ -42,8 +42,17 @@ func OneCore(sc *scenario.Scenario, speedup float64) bool {
 // hands it out in turns.
 const BusyCores = 0.5
 
-// busyEvery is how often a run on one processor looks at the machine.
-const busyEvery = 250 * time.Millisecond
+// busyEvery is how often a run on one processor looks at the machine,
+// and busyOver how many of those looks the CPU it judges by spans (from
+// busyMin of them at the start): a second, so that one busy moment (a
+// quarter of a second of an idle Kafka JVM's or another tenant's work
+// read 0.5 cores once during a ×10 flash sale) does not take the
+// processors back.
+const (
+	busyEvery = 250 * time.Millisecond
+	busyOver  = 4
+	busyMin   = 2
+)
 
 // cpuTimes are the machine's and this process's CPU times, in clock
 // ticks: busy and total over the machine's ncpu CPUs, and the process's
@@ -125,9 +134,10 @@ func parseCPUTimes(stat, self string) (cpuTimes, bool) {
 
 // oneProcessor plays the run's Go code on one processor (Config.
 // OneProcessor) while the machine is otherwise idle: every busyEvery it
-// reads the CPU the other processes used, and from the first look that
-// finds them over BusyCores it gives the run back every processor for
-// good (with a note once the scenario has started). Where the machine's
+// reads the CPU the other processes used over the last busyOver looks,
+// and from the first time that comes to over BusyCores it gives the run
+// back every processor for good (with a note once the scenario has
+// started). Where the machine's
 // CPU times cannot be read the run keeps every processor. stopWatch ends
 // the watch (the play is over); restore ends it too and gives the process
 // back its processors; Run defers it.
@@ -140,7 +150,7 @@ func (r *run) oneProcessor() (stopWatch, restore func()) {
 	if read == nil {
 		read = readCPUTimes
 	}
-	last, ok := read()
+	first, ok := read()
 	if !ok {
 		return nothing, nothing
 	}
@@ -152,6 +162,8 @@ func (r *run) oneProcessor() (stopWatch, restore func()) {
 		defer wg.Done()
 		t := time.NewTicker(busyEvery)
 		defer t.Stop()
+		looks := make([]cpuTimes, 1, busyOver+1)
+		looks[0] = first
 		for {
 			select {
 			case <-stop:
@@ -159,13 +171,23 @@ func (r *run) oneProcessor() (stopWatch, restore func()) {
 			case <-t.C:
 			}
 			now, ok := read()
-			others := last.others(now)
-			last = now
-			if ok && others <= BusyCores {
+			if !ok {
+				runtime.GOMAXPROCS(prev)
+				return
+			}
+			if len(looks) == busyOver+1 {
+				looks = append(looks[:0], looks[1:]...)
+			}
+			looks = append(looks, now)
+			if len(looks) <= busyMin {
+				continue
+			}
+			others := looks[0].others(now)
+			if others <= BusyCores {
 				continue
 			}
 			runtime.GOMAXPROCS(prev)
-			if t0 := r.t0.Load(); ok && t0 != nil {
+			if t0 := r.t0.Load(); t0 != nil {
 				r.note(fmt.Sprintf("harness: the machine got busy (other processes used %.1f cores at t=%.0f s): the run went on with %d processors instead of one",
 					others, time.Since(*t0).Seconds()*r.cfg.Speedup, prev))
 			}

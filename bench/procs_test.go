@@ -64,10 +64,48 @@ func TestOthers(t *testing.T) {
 	}
 }
 
-// TestOneProcessor: a light run takes one processor, gives every one back
-// from the first look that finds the machine busy (noting it once the
-// scenario has started), and restores the processors when it ends; a
-// heavy run, or one without the machine's CPU times, keeps them all.
+// script is a fake CPU-time reader: the n-th look after the first finds
+// the other processes busy for busy[n] of 200 ticks over 2 CPUs (100 is one
+// core), the last value repeated; looks counts the reads.
+func script(busy ...uint64) (read func() (cpuTimes, bool), looks func() int) {
+	var mu sync.Mutex
+	c, n := cpuTimes{ncpu: 2}, 0
+	read = func() (cpuTimes, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if n > 0 {
+			c.total += 200
+			c.busy += busy[min(n-1, len(busy)-1)]
+		}
+		n++
+		return c, true
+	}
+	looks = func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+	return read, looks
+}
+
+// waitLooks waits until the reader has been read n times.
+func waitLooks(t *testing.T, looks func() int, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for looks() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d looks after 10s, want %d", looks(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestOneProcessor: a light run takes one processor; it gives every one
+// back once the other processes' CPU over the last second (busyOver
+// looks) comes to over BusyCores, noting it once the scenario has
+// started, but not for one busy look among idle ones; it restores the
+// processors when it ends. A heavy run, one not asked to, or one without
+// the machine's CPU times keeps them all.
 func TestOneProcessor(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("one processor already")
@@ -77,51 +115,41 @@ func TestOneProcessor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// fake returns idle readings until busy is closed, then busy ones.
-	fake := func(busy <-chan struct{}) func() (cpuTimes, bool) {
-		var mu sync.Mutex
-		var c cpuTimes
-		c.ncpu = 2
-		return func() (cpuTimes, bool) {
-			mu.Lock()
-			defer mu.Unlock()
-			c.total += 200
-			select {
-			case <-busy:
-				c.busy += 150 // 1.5 cores
-			default:
-				c.busy += 20 // 0.2 cores
-			}
-			return c, true
-		}
-	}
-	t.Run("idle, then busy", func(t *testing.T) {
-		busy := make(chan struct{})
-		r := &run{cfg: Config{Speedup: 30, OneProcessor: true}, sc: sc, cpuTimes: fake(busy)}
+	light := func(read func() (cpuTimes, bool)) *run {
+		r := &run{cfg: Config{Speedup: 30, OneProcessor: true}, sc: sc, cpuTimes: read}
 		t0 := time.Now()
 		r.t0.Store(&t0)
+		return r
+	}
+	t.Run("idle, a busy moment, then busy", func(t *testing.T) {
+		// 0.2 cores, one look at 0.9 (a second's average of 0.375), then
+		// 1.8 cores: at the first such look the second's average is 0.6.
+		read, looks := script(20, 20, 20, 20, 90, 20, 20, 20, 20, 20, 180)
+		r := light(read)
 		stopWatch, restore := r.oneProcessor()
 		defer restore()
-		time.Sleep(3 * busyEvery)
+		waitLooks(t, looks, 11)
 		if n := runtime.GOMAXPROCS(0); n != 1 {
-			t.Fatalf("GOMAXPROCS %d on an idle machine, want 1", n)
+			t.Fatalf("GOMAXPROCS %d after a busy moment on an idle machine, want 1", n)
 		}
-		close(busy)
+		waitLooks(t, looks, 12) // the busy look; the watch ends with it
 		deadline := time.Now().Add(5 * time.Second)
 		for runtime.GOMAXPROCS(0) != procs {
 			if time.Now().After(deadline) {
 				t.Fatalf("still on %d processors 5s after the machine got busy", runtime.GOMAXPROCS(0))
 			}
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(5 * time.Millisecond)
 		}
 		stopWatch()
-		if len(r.notes) != 1 || !strings.Contains(r.notes[0], "other processes used 1.5 cores") {
-			t.Errorf("notes %q, want one saying 1.5 cores", r.notes)
+		r.notesMu.Lock()
+		defer r.notesMu.Unlock()
+		if len(r.notes) != 1 || !strings.Contains(r.notes[0], "the machine got busy (other processes used 0.6 cores") {
+			t.Errorf("notes %q, want one saying 0.6 cores", r.notes)
 		}
 	})
 	t.Run("restored at the end", func(t *testing.T) {
-		r := &run{cfg: Config{Speedup: 30, OneProcessor: true}, sc: sc, cpuTimes: fake(nil)}
-		_, restore := r.oneProcessor()
+		read, _ := script(20)
+		_, restore := light(read).oneProcessor()
 		if n := runtime.GOMAXPROCS(0); n != 1 {
 			t.Errorf("GOMAXPROCS %d, want 1", n)
 		}
@@ -131,9 +159,10 @@ func TestOneProcessor(t *testing.T) {
 			t.Errorf("GOMAXPROCS %d after restore, want %d", n, procs)
 		}
 	})
+	read, _ := script(20)
 	for name, r := range map[string]*run{
-		"heavy":        {cfg: Config{Speedup: 60, OneProcessor: true}, sc: sc, cpuTimes: fake(nil)},
-		"not asked":    {cfg: Config{Speedup: 30}, sc: sc, cpuTimes: fake(nil)},
+		"heavy":        {cfg: Config{Speedup: 60, OneProcessor: true}, sc: sc, cpuTimes: read},
+		"not asked":    {cfg: Config{Speedup: 30}, sc: sc, cpuTimes: read},
 		"no CPU times": {cfg: Config{Speedup: 30, OneProcessor: true}, sc: sc, cpuTimes: func() (cpuTimes, bool) { return cpuTimes{}, false }},
 	} {
 		_, restore := r.oneProcessor()
