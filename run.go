@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -141,7 +140,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// unless the GOMAXPROCS environment variable says how many.
 	cfg.OneProcessor = os.Getenv("GOMAXPROCS") == ""
 	procs := ""
-	if cfg.OneProcessor && runtime.GOMAXPROCS(0) > 1 && bench.OneCore(sc, o.speedup) {
+	if cfg.OneProcessor && bench.StartsOnOneProcessor(sc, o.speedup) {
 		procs = fmt.Sprintf(", on one processor while the machine is otherwise idle: at most %s records/s", report.FormatNumber(sc.PeakLoad()*o.speedup))
 	}
 	fmt.Fprintf(stderr, "running %s on %s at ×%g (about %s of wall time%s)\n", sc.Name, broker, o.speedup,

@@ -73,11 +73,11 @@ type Config struct {
 	// group to be stable before the producers start. The default is 60s.
 	ReadyTimeout time.Duration
 	// OneProcessor plays the run's Go code on one processor
-	// (GOMAXPROCS=1) when the run is light (OneCore), and gives it back
-	// every processor the moment the machine keeps the one from it (see
-	// oneProcessor). GOMAXPROCS is the whole process's: Run restores it
-	// as it returns. The command line sets it unless the GOMAXPROCS
-	// environment variable is set.
+	// (GOMAXPROCS=1) when StartsOnOneProcessor, and gives it back every
+	// processor once the machine's other processes use more than
+	// BusyCores (see oneProcessor). GOMAXPROCS is the whole process's: Run
+	// restores it as it returns. The command line sets it unless the
+	// GOMAXPROCS environment variable is set.
 	OneProcessor bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer

@@ -42,6 +42,18 @@ func OneCore(sc *scenario.Scenario, speedup float64) bool {
 // hands it out in turns.
 const BusyCores = 0.5
 
+// StartsOnOneProcessor reports whether a run of sc at speedup with
+// Config.OneProcessor starts on one processor: it is light (OneCore), the
+// process has more than one, and the machine's CPU times can be read, to
+// take every processor back if the machine gets busy.
+func StartsOnOneProcessor(sc *scenario.Scenario, speedup float64) bool {
+	if !OneCore(sc, speedup) || runtime.GOMAXPROCS(0) <= 1 {
+		return false
+	}
+	_, ok := readCPUTimes()
+	return ok
+}
+
 // busyEvery is how often a run on one processor looks at the machine,
 // and busyOver how many of those looks the CPU it judges by spans (from
 // busyMin of them at the start): a second, so that one busy moment (a

@@ -172,3 +172,22 @@ func TestOneProcessor(t *testing.T) {
 		restore()
 	}
 }
+
+// TestStartsOnOneProcessor: a light run starts on one processor where the
+// machine's CPU times can be read (here, /proc), a heavy one never.
+func TestStartsOnOneProcessor(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one processor already")
+	}
+	sc, err := scenario.Load("flash-sale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, readable := readCPUTimes()
+	if got := StartsOnOneProcessor(sc, 30); got != readable {
+		t.Errorf("×30: %v, want %v (CPU times readable: %v)", got, readable, readable)
+	}
+	if StartsOnOneProcessor(sc, 60) {
+		t.Error("×60: true, want false")
+	}
+}

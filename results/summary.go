@@ -29,8 +29,9 @@ type Summary struct {
 	Broker    string  `json:"broker"`
 	Tolerance float64 `json:"tolerance"`
 	WallS     float64 `json:"wall_s"`
-	// Procs is the processors the run's Go code used (GOMAXPROCS): 1 for
-	// a light run, see bench.OneCore; 0 in runs before the field.
+	// Procs is the processors the run's Go code ended on (GOMAXPROCS): 1
+	// for a light run on an otherwise idle machine, see
+	// bench.StartsOnOneProcessor; 0 in runs before the field.
 	Procs int `json:"procs,omitempty"`
 	// StartedAt is the wall time (UTC, RFC 3339) of scenario time 0, so
 	// the run's samples can be lined up with outside observers (a watch,
