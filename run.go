@@ -136,8 +136,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(brokers) > 0 {
 		broker = strings.Join(brokers, ",")
 	}
-	// A light run plays its Go code on one processor (bench.OneCore),
-	// unless the GOMAXPROCS environment variable says how many.
+	// A light run plays its Go code on one processor while the machine is
+	// otherwise idle (bench.StartsOnOneProcessor), unless the GOMAXPROCS
+	// environment variable says how many.
 	cfg.OneProcessor = os.Getenv("GOMAXPROCS") == ""
 	procs := ""
 	if cfg.OneProcessor && bench.StartsOnOneProcessor(sc, o.speedup) {

@@ -47,11 +47,17 @@ const BusyCores = 0.5
 // process has more than one, and the machine's CPU times can be read, to
 // take every processor back if the machine gets busy.
 func StartsOnOneProcessor(sc *scenario.Scenario, speedup float64) bool {
-	if !OneCore(sc, speedup) || runtime.GOMAXPROCS(0) <= 1 {
-		return false
-	}
-	_, ok := readCPUTimes()
+	_, ok := firstLook(sc, speedup, readCPUTimes)
 	return ok
+}
+
+// firstLook is the machine's CPU times from read, for a run of sc at
+// speedup that starts on one processor; false for one that does not.
+func firstLook(sc *scenario.Scenario, speedup float64, read func() (cpuTimes, bool)) (cpuTimes, bool) {
+	if !OneCore(sc, speedup) || runtime.GOMAXPROCS(0) <= 1 {
+		return cpuTimes{}, false
+	}
+	return read()
 }
 
 // busyEvery is how often a run on one processor looks at the machine,
@@ -149,20 +155,19 @@ func parseCPUTimes(stat, self string) (cpuTimes, bool) {
 // reads the CPU the other processes used over the last busyOver looks,
 // and from the first time that comes to over BusyCores it gives the run
 // back every processor for good (with a note once the scenario has
-// started). Where the machine's
-// CPU times cannot be read the run keeps every processor. stopWatch ends
-// the watch (the play is over); restore ends it too and gives the process
-// back its processors; Run defers it.
+// started). Where the machine's CPU times cannot be read the run keeps
+// every processor. stopWatch ends the watch (the play is over); restore
+// ends it too and gives the process back its processors; Run defers it.
 func (r *run) oneProcessor() (stopWatch, restore func()) {
 	nothing := func() {}
-	if !r.cfg.OneProcessor || !OneCore(r.sc, r.cfg.Speedup) || runtime.GOMAXPROCS(0) <= 1 {
+	if !r.cfg.OneProcessor {
 		return nothing, nothing
 	}
 	read := r.cpuTimes
 	if read == nil {
 		read = readCPUTimes
 	}
-	first, ok := read()
+	first, ok := firstLook(r.sc, r.cfg.Speedup, read)
 	if !ok {
 		return nothing, nothing
 	}
