@@ -12,6 +12,7 @@ import (
 	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/sampler"
 	"github.com/backlogbench/backlogbench/scenario"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The stages that reach the broker: connect, the run's topics, and the
@@ -25,14 +26,18 @@ func (r *run) connect(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		e, err := broker.StartEmbedded(broker.EmbeddedConfig{DataDir: dir})
+		e, err := broker.StartEmbedded(broker.EmbeddedConfig{DataDir: dir, InProcess: true})
 		if err != nil {
 			r.removeSpill()
 			return err
 		}
 		r.embedded, seeds = e, e.Addrs()
 	}
-	conn, err := broker.Connect(ctx, seeds, append(r.cfg.Security.Opts(), r.cfg.ClientOpts...))
+	secOpts := r.cfg.Security.Opts()
+	if r.embedded != nil {
+		secOpts = []kgo.Opt{kgo.Dialer(r.embedded.Dial)}
+	}
+	conn, err := broker.Connect(ctx, seeds, append(secOpts, r.cfg.ClientOpts...))
 	if err != nil {
 		if r.embedded != nil {
 			r.embedded.Close()
@@ -199,4 +204,13 @@ func (r *run) prepareTopics(ctx context.Context) error {
 		return err
 	}
 	return r.conn.WaitTopicsReady(ctx, r.topics)
+}
+
+// dial is how the run's workers dial the brokers: in process to the
+// embedded broker, or with the connection's security.
+func (r *run) dial() broker.DialFunc {
+	if r.embedded != nil {
+		return r.embedded.Dial
+	}
+	return r.cfg.Security.Dial()
 }

@@ -222,7 +222,7 @@ func (r *run) startWorker(name string, w int) {
 		Quantum:                r.quantum(),
 		SessionTimeout:         crashSession(r.sc, name, r.crashSession),
 		Opts:                   r.conn.Opts,
-		Dial:                   r.cfg.Security.Dial(),
+		Dial:                   r.dial(),
 		OnAssigned:             r.assign[gi].set,
 		Crash:                  ws.crash[w],
 		OnCrash:                func(n int64) { ws.uncommitted.Add(n) },

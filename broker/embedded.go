@@ -27,11 +27,16 @@ type EmbeddedConfig struct {
 	Users map[string]string
 	// TLS, when set, makes the broker serve TLS only.
 	TLS *tls.Config
+	// InProcess lets Embedded.Dial reach the broker without TCP, for
+	// clients in the broker's own process; other processes still connect
+	// over TCP. A TLS broker ignores it.
+	InProcess bool
 }
 
 // Embedded is the embedded broker: a one-node kfake cluster in process.
 type Embedded struct {
 	cluster *kfake.Cluster
+	inproc  inproc
 }
 
 // StartEmbedded starts the embedded broker.
@@ -39,7 +44,11 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if cfg.MinSessionTimeout == 0 {
 		cfg.MinSessionTimeout = 100 * time.Millisecond
 	}
+	e := &Embedded{}
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.GroupMinSessionTimeout(cfg.MinSessionTimeout)}
+	if cfg.InProcess && cfg.TLS == nil {
+		opts = append(opts, kfake.ListenFn(e.inproc.listen))
+	}
 	if cfg.Port != 0 {
 		opts = append(opts, kfake.Ports(cfg.Port))
 	}
@@ -61,7 +70,8 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded broker: %w", err)
 	}
-	return &Embedded{cluster: c}, nil
+	e.cluster = c
+	return e, nil
 }
 
 // Addrs returns the addresses the broker listens on.
