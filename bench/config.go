@@ -50,6 +50,10 @@ type Config struct {
 	// Security is the connection's TLS and SASL (see broker.Properties);
 	// the zero value is plaintext.
 	Security broker.Security
+	// Dial, when set, dials Brokers instead of Security's dialer: perf
+	// reaches its own embedded broker in process (broker.Embedded.Dial),
+	// as a run reaches the one it starts.
+	Dial broker.DialFunc
 	// ClientOpts are extra client options for every connection.
 	ClientOpts []kgo.Opt
 	// Prefix is put before every topic and group name. The default is

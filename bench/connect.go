@@ -33,11 +33,8 @@ func (r *run) connect(ctx context.Context) error {
 		}
 		r.embedded, seeds = e, e.Addrs()
 	}
-	secOpts := r.cfg.Security.Opts()
-	if r.embedded != nil {
-		secOpts = []kgo.Opt{kgo.Dialer(r.embedded.Dial)}
-	}
-	conn, err := broker.Connect(ctx, seeds, append(secOpts, r.cfg.ClientOpts...))
+	opts := append(r.cfg.Security.Opts(), kgo.Dialer(r.dial()))
+	conn, err := broker.Connect(ctx, seeds, append(opts, r.cfg.ClientOpts...))
 	if err != nil {
 		if r.embedded != nil {
 			r.embedded.Close()
@@ -206,11 +203,14 @@ func (r *run) prepareTopics(ctx context.Context) error {
 	return r.conn.WaitTopicsReady(ctx, r.topics)
 }
 
-// dial is how the run's workers dial the brokers: in process to the
-// embedded broker, or with the connection's security.
+// dial is how the run's clients dial the brokers: in process to the
+// embedded broker, with Config.Dial, or with the connection's security.
 func (r *run) dial() broker.DialFunc {
-	if r.embedded != nil {
+	switch {
+	case r.embedded != nil:
 		return r.embedded.Dial
+	case r.cfg.Dial != nil:
+		return r.cfg.Dial
 	}
 	return r.cfg.Security.Dial()
 }

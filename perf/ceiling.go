@@ -41,17 +41,17 @@ func ceilingScenario(rate float64, duration time.Duration, groups, workers, size
 	return b.String()
 }
 
-// probe plays the ceiling scenario at rate on seeds and judges it: the
+// probe plays the ceiling scenario at rate on the target and judges it: the
 // producer never more than 1% of the phase behind its schedule, the
 // acknowledged rate within 1% of the rate, and no group's backlog above
 // one second of input (the prediction is 0).
-func probe(ctx context.Context, seeds []string, rate float64, duration time.Duration, groups, workers, size int) (Probe, error) {
+func probe(ctx context.Context, tg Target, rate float64, duration time.Duration, groups, workers, size int) (Probe, error) {
 	p := Probe{Rate: rate}
 	sc, err := scenario.Parse("perf-ceiling.yaml", []byte(ceilingScenario(rate, duration, groups, workers, size)))
 	if err != nil {
 		return p, err
 	}
-	res, err := bench.Run(ctx, bench.Config{Scenario: sc, Speedup: 1, Brokers: seeds, DrainTimeout: 30 * time.Second})
+	res, err := bench.Run(ctx, bench.Config{Scenario: sc, Speedup: 1, Brokers: tg.Seeds, Dial: tg.Dial, DrainTimeout: 30 * time.Second})
 	if err != nil {
 		return p, err
 	}
@@ -88,10 +88,10 @@ func probe(ctx context.Context, seeds []string, rate float64, duration time.Dura
 // Ceiling searches the highest rate that passes a probe: doubling from
 // start until one fails (or max), then halving the interval steps times.
 // log gets a line per probe.
-func Ceiling(ctx context.Context, seeds []string, start, maxRate float64, steps int, duration time.Duration, groups, workers, size int, log func(string)) (CeilingResult, error) {
+func Ceiling(ctx context.Context, tg Target, start, maxRate float64, steps int, duration time.Duration, groups, workers, size int, log func(string)) (CeilingResult, error) {
 	res := CeilingResult{Groups: groups, Workers: workers}
 	try := func(rate float64) (bool, error) {
-		p, err := probe(ctx, seeds, rate, duration, groups, workers, size)
+		p, err := probe(ctx, tg, rate, duration, groups, workers, size)
 		if err != nil {
 			return false, err
 		}

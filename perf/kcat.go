@@ -26,7 +26,7 @@ func Kcat(ctx context.Context, seeds []string, topic string, n, size, partitions
 	if err != nil {
 		return res, false, nil
 	}
-	_, cleanup, err := newTopic(ctx, seeds, topic, partitions)
+	_, cleanup, err := newTopic(ctx, Target{Seeds: seeds}, topic, partitions)
 	if err != nil {
 		return res, true, err
 	}

@@ -24,6 +24,24 @@ import (
 	"github.com/backlogbench/backlogbench/producer"
 )
 
+// Target is where a measurement reaches the broker: its seeds, and the
+// dialer of the clients in this process (nil: TCP). perf dials its
+// embedded broker in process (broker.Embedded.Dial), as `run` dials the
+// one it starts, so the raw clients, the paced probes and a run pay the
+// same transport; kcat, another process, connects over TCP.
+type Target struct {
+	Seeds []string
+	Dial  broker.DialFunc
+}
+
+// opts returns the client options that reach the target.
+func (t Target) opts() []kgo.Opt {
+	if t.Dial == nil {
+		return nil
+	}
+	return []kgo.Opt{kgo.Dialer(t.Dial)}
+}
+
 // RawResult is a raw franz-go measurement.
 type RawResult struct {
 	Records int     `json:"records"`
@@ -37,10 +55,10 @@ type RawResult struct {
 // (producer.ClientOptions: idempotent, acks=all, no linger), while one
 // consumer group client reads them; it returns the end-to-end rate. The
 // topic is deleted afterwards.
-func Raw(ctx context.Context, seeds []string, n, size, partitions int) (RawResult, error) {
+func Raw(ctx context.Context, tg Target, n, size, partitions int) (RawResult, error) {
 	res := RawResult{Records: n, Size: size}
 	topic := fmt.Sprintf("bb-perf-raw-%d", time.Now().UnixNano())
-	conn, cleanup, err := newTopic(ctx, seeds, topic, partitions)
+	conn, cleanup, err := newTopic(ctx, tg, topic, partitions)
 	if err != nil {
 		return res, err
 	}
@@ -99,11 +117,11 @@ func Raw(ctx context.Context, seeds []string, n, size, partitions int) (RawResul
 	return res, nil
 }
 
-// newTopic creates topic with partitions partitions on the broker at
-// seeds and waits until it is ready. cleanup deletes it (and a group of
+// newTopic creates topic with partitions partitions on the target broker
+// and waits until it is ready. cleanup deletes it (and a group of
 // the same name) and closes the connection.
-func newTopic(ctx context.Context, seeds []string, topic string, partitions int) (conn *broker.Conn, cleanup func(), err error) {
-	conn, err = broker.Connect(ctx, seeds, nil)
+func newTopic(ctx context.Context, tg Target, topic string, partitions int) (conn *broker.Conn, cleanup func(), err error) {
+	conn, err = broker.Connect(ctx, tg.Seeds, tg.opts())
 	if err != nil {
 		return nil, nil, err
 	}
