@@ -8,11 +8,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/backlogbench/backlogbench/broker"
 	"github.com/backlogbench/backlogbench/predict"
 	"github.com/backlogbench/backlogbench/sampler"
 	"github.com/backlogbench/backlogbench/scenario"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The stages that reach the broker: connect, the run's topics, and the
