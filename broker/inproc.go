@@ -77,18 +77,17 @@ func (l *dualListener) Close() error {
 // one, bounded by ctx.
 func (l *dualListener) dial(ctx context.Context) (net.Conn, error) {
 	server, client := net.Pipe()
+	err := net.ErrClosed
 	select {
 	case l.pipes <- server:
 		return client, nil
 	case <-l.done:
 	case <-ctx.Done():
-		_ = server.Close()
-		_ = client.Close()
-		return nil, ctx.Err()
+		err = ctx.Err()
 	}
 	_ = server.Close()
 	_ = client.Close()
-	return nil, net.ErrClosed
+	return nil, err
 }
 
 // inproc is the embedded broker's listeners, for its dialer.
@@ -120,8 +119,7 @@ func (e *Embedded) Dial(ctx context.Context, network, host string) (net.Conn, er
 	}
 	e.inproc.mu.Unlock()
 	if l == nil {
-		var d net.Dialer
-		return d.DialContext(ctx, network, host)
+		return Security{}.Dial()(ctx, network, host)
 	}
 	return l.dial(ctx)
 }
