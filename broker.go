@@ -27,6 +27,11 @@ func brokerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *port < 0 || *port > 65535 {
 		return usagef("--port: want 0–65535, got %d", *port)
 	}
+	if *dataDir != "" {
+		if err := broker.PrepareDataDir(*dataDir); err != nil {
+			return usagef("--data-dir: %v", err)
+		}
+	}
 	cfg := broker.EmbeddedConfig{Port: *port, DataDir: *dataDir}
 	if *user != "" {
 		pass, ok := os.LookupEnv(broker.PasswordEnv)

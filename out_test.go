@@ -77,3 +77,28 @@ func TestReportRefusesTruncated(t *testing.T) {
 		t.Errorf("empty summary: exit %d, stderr %q", code, se.String())
 	}
 }
+
+// TestDataDirIsAFile checks that a --data-dir naming a file is refused as
+// bad input (exit 2, the flag named) by run and by broker, before either
+// starts a broker or makes an --out folder.
+func TestDataDirIsAFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "afile")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run")
+	for _, args := range [][]string{
+		{"run", "flash-sale", "--data-dir", file, "--out", out, "-q"},
+		{"broker", "--data-dir", file, "--port", "0"},
+	} {
+		var so, se strings.Builder
+		code := dispatch(t.Context(), args, &so, &se)
+		if code != exitUsage || !strings.Contains(se.String(), "--data-dir") || !strings.Contains(se.String(), "not a directory") {
+			t.Errorf("%s: exit %d, stderr %q; want %d naming --data-dir", args[0], code, se.String(), exitUsage)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s left behind (%v)", out, err)
+	}
+}

@@ -97,8 +97,8 @@ func (r *run) dataDir() (string, error) {
 	case dir == MemoryDataDir:
 		return "", nil
 	case dir != "":
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", fmt.Errorf("data directory: %w", err)
+		if err := broker.PrepareDataDir(dir); err != nil {
+			return "", fmt.Errorf("--data-dir: %w", err)
 		}
 		r.note(fmt.Sprintf("embedded broker: records on disk in %s (kept after the run)", dir))
 		return dir, nil

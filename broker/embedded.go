@@ -3,6 +3,7 @@ package broker
 import (
 	"crypto/tls"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -37,6 +38,13 @@ type EmbeddedConfig struct {
 type Embedded struct {
 	cluster *kfake.Cluster
 	inproc  inproc
+}
+
+// PrepareDataDir makes dir, a data folder for the embedded broker, if it
+// does not exist; the error says why it cannot be one (a file of that
+// name, no permission), before the broker starts.
+func PrepareDataDir(dir string) error {
+	return os.MkdirAll(dir, 0o755)
 }
 
 // StartEmbedded starts the embedded broker.
