@@ -14,6 +14,7 @@ import (
 
 	"github.com/backlogbench/backlogbench/broker"
 	"github.com/backlogbench/backlogbench/perf"
+	"github.com/backlogbench/backlogbench/results"
 )
 
 // perfReport is perf.json.
@@ -196,7 +197,7 @@ func perfCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, "perf.json"), append(b, '\n'), 0o644); err != nil {
+	if err := results.WriteFile(filepath.Join(out, "perf.json"), append(b, '\n')); err != nil {
 		return err
 	}
 	printPerf(stdout, &rep)

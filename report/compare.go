@@ -514,7 +514,7 @@ func RenderCompare(out string, dirs ...string) (*Comparison, []string, error) {
 	var written []string
 	for name, data := range map[string][]byte{"compare.html": page.Bytes(), "compare.png": png} {
 		path := filepath.Join(out, name)
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+		if err := results.WriteFile(path, data); err != nil {
 			return c, written, err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -39,7 +38,7 @@ func Render(dir string) ([]string, error) {
 	var written []string
 	for _, name := range Files {
 		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, files[name], 0o644); err != nil {
+		if err := results.WriteFile(path, files[name]); err != nil {
 			return written, err
 		}
 		written = append(written, path)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/google/renameio/v2"
 
 	"github.com/backlogbench/backlogbench/scenario"
 )
@@ -72,12 +73,23 @@ func Write(dir string, d *Data) error {
 		files[name+".hgrm"] = []byte(b.String())
 		files[name+".hdr"] = enc
 	}
+	// summary.json last: a folder cut short by a kill holds no summary,
+	// which report names, rather than a summary without its data.
+	sum := files["summary.json"]
+	delete(files, "summary.json")
 	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		if err := WriteFile(filepath.Join(dir, name), data); err != nil {
 			return err
 		}
 	}
-	return nil
+	return WriteFile(filepath.Join(dir, "summary.json"), sum)
+}
+
+// WriteFile writes data to path through a temporary file beside it, synced
+// and renamed over path: a reader, or a second Ctrl-C, sees the old file
+// or the new one whole, never half of it.
+func WriteFile(path string, data []byte) error {
+	return renameio.WriteFile(path, data, 0o644, renameio.WithTempDir(filepath.Dir(path)))
 }
 
 // WriteTimeseries writes one CSV row per sample: the scenario time, per

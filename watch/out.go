@@ -1,8 +1,6 @@
 package watch
 
 import (
-	"github.com/backlogbench/backlogbench/report"
-
 	"bufio"
 	"bytes"
 	"encoding/base64"
@@ -22,6 +20,9 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/backlogbench/backlogbench/report"
+	"github.com/backlogbench/backlogbench/results"
 )
 
 // OutDir writes a watch's folder: samples.jsonl, one report a line as it
@@ -77,7 +78,7 @@ func (o *OutDir) Close() error {
 	}
 	page, herr := RenderHTML(o.reports)
 	if herr == nil {
-		herr = os.WriteFile(filepath.Join(o.dir, "report.html"), page, 0o644)
+		herr = results.WriteFile(filepath.Join(o.dir, "report.html"), page)
 	}
 	return errors.Join(err, herr)
 }
