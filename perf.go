@@ -215,6 +215,11 @@ func printPerf(w io.Writer, r *perfReport) {
 	}
 	row("paced ceiling, one group of 4 workers", "%.0f/s", r.Ceiling.Rate)
 	row("  ratio paced ceiling / raw (goal ≥ 0.8)", "%.2f", r.CeilingOverRaw)
+	if r.Raw.CPUPerEventUS > 0 && r.Ceiling.CPUPerEventUS > 0 {
+		row("  CPU per event, raw (broker and clients)", "%.2f µs", r.Raw.CPUPerEventUS)
+		row("  CPU per event, paced at its ceiling (broker, clients, harness)", "%.2f µs", r.Ceiling.CPUPerEventUS)
+		row("  ratio paced / raw CPU per event", "%.2f", r.Ceiling.CPUPerEventUS/r.Raw.CPUPerEventUS)
+	}
 	row("fan-out ceiling, 4 groups × 4 workers (orders/s)", "%.0f/s", r.FanOut.Rate)
 	row("  deliveries/s at the fan-out ceiling", "%.0f/s", 4*r.FanOut.Rate)
 	row(fmt.Sprintf("flash sale ×30: CPU per delivered event, median of %d (goal ≤ 10)", len(r.FlashSaleCPUUS)), "%.1f µs", r.CPUPerEventUS)

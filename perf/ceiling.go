@@ -18,6 +18,10 @@ type Probe struct {
 	SlipMaxS float64 `json:"slip_max_s"`
 	HeldRate float64 `json:"held_rate_per_s"` // acked over the phase ÷ its duration
 	PeakMax  float64 `json:"peak_backlog_max"`
+	// CPUPerEventUS is this process's CPU over the whole probe (setup,
+	// phase and drain; broker, clients and harness) per acknowledged
+	// event; 0 where getrusage is missing.
+	CPUPerEventUS float64 `json:"cpu_us_per_event,omitempty"`
 }
 
 // CeilingResult is the highest rate that passed, and every probe.
@@ -25,7 +29,9 @@ type CeilingResult struct {
 	Groups  int     `json:"groups"`
 	Workers int     `json:"workers_per_group"`
 	Rate    float64 `json:"rate_per_s"`
-	Probes  []Probe `json:"probes"`
+	// CPUPerEventUS is that of the probe at Rate.
+	CPUPerEventUS float64 `json:"cpu_us_per_event,omitempty"`
+	Probes        []Probe `json:"probes"`
 }
 
 // ceilingScenario is one producer at rate for duration (wall time, ×1)
@@ -51,11 +57,13 @@ func probe(ctx context.Context, tg Target, rate float64, duration time.Duration,
 	if err != nil {
 		return p, err
 	}
+	cpu := startCPU()
 	res, err := bench.Run(ctx, bench.Config{Scenario: sc, Speedup: 1, Brokers: tg.Seeds, Dial: tg.Dial, DrainTimeout: 30 * time.Second})
 	if err != nil {
 		return p, err
 	}
 	s := res.Summary
+	_, p.CPUPerEventUS = cpu.perEventUS(s.Producers["orders"].Acked)
 	if h := s.Producers["orders"].Harness; h != nil {
 		p.SlipMaxS = h.SlipMaxS
 	}
@@ -105,6 +113,11 @@ func Ceiling(ctx context.Context, tg Target, start, maxRate float64, steps int, 
 	}
 	rate, err := search(start, maxRate, steps, try)
 	res.Rate = rate
+	for _, p := range res.Probes {
+		if p.Pass && p.Rate == rate {
+			res.CPUPerEventUS = p.CPUPerEventUS
+		}
+	}
 	return res, err
 }
 

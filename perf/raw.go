@@ -48,6 +48,11 @@ type RawResult struct {
 	Size    int     `json:"size_bytes"`
 	WallS   float64 `json:"wall_s"`
 	Rate    float64 `json:"rate_per_s"` // records produced and consumed per second of wall time
+	// CPUS is this process's CPU time over the same span (the broker and
+	// both clients), CPUPerEventUS that per record; 0 where getrusage is
+	// missing.
+	CPUS          float64 `json:"cpu_s,omitempty"`
+	CPUPerEventUS float64 `json:"cpu_us_per_event,omitempty"`
 }
 
 // Raw produces n records of size bytes to a new topic of partitions
@@ -95,6 +100,7 @@ func Raw(ctx context.Context, tg Target, n, size, partitions int) (RawResult, er
 	value := make([]byte, size)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
+	cpu := startCPU()
 	start := time.Now()
 	for range n {
 		wg.Add(1)
@@ -114,6 +120,7 @@ func Raw(ctx context.Context, tg Target, n, size, partitions int) (RawResult, er
 	}
 	res.WallS = time.Since(start).Seconds()
 	res.Rate = float64(n) / res.WallS
+	res.CPUS, res.CPUPerEventUS = cpu.perEventUS(int64(n))
 	return res, nil
 }
 

@@ -8,6 +8,28 @@ import (
 	"github.com/backlogbench/backlogbench/broker"
 )
 
+// TestProbe: a probe well under any ceiling passes, holds its rate and
+// reports the CPU it cost per event.
+func TestProbe(t *testing.T) {
+	e, err := broker.StartEmbedded(broker.EmbeddedConfig{InProcess: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := probe(ctx, Target{Seeds: e.Addrs(), Dial: e.Dial}, 2_000, time.Second, 1, 2, 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Pass || p.HeldRate < 1_980 {
+		t.Errorf("2,000/s for 1 s: %+v, want a pass", p)
+	}
+	if _, ok := processCPU(); ok && p.CPUPerEventUS <= 0 {
+		t.Errorf("CPU per event %v, want > 0", p.CPUPerEventUS)
+	}
+}
+
 // TestRaw: the raw producer and consumer move every record through the
 // embedded broker, in process and over TCP alike, and report a rate from
 // the records and the wall time.
@@ -26,6 +48,9 @@ func TestRaw(t *testing.T) {
 		}
 		if r.Records != 20_000 || r.WallS <= 0 || r.Rate != float64(r.Records)/r.WallS {
 			t.Errorf("in process %v: %+v, want 20,000 records at records ÷ wall", tg.Dial != nil, r)
+		}
+		if _, ok := processCPU(); ok && (r.CPUS <= 0 || r.CPUPerEventUS != r.CPUS*1e6/float64(r.Records)) {
+			t.Errorf("in process %v: CPU %v s, %v µs per event; want > 0 and CPU ÷ records", tg.Dial != nil, r.CPUS, r.CPUPerEventUS)
 		}
 	}
 }
