@@ -28,7 +28,7 @@ bench: build
 bench-fast: build
 	./$(BIN) run flash-sale --speedup 30 --check
 
-## perf: the harness against raw franz-go on one embedded broker (ceilings, CPU per event, RSS per million events); writes results/perf-<time>/perf.json (about 7 min)
+## perf: the harness against raw franz-go on the embedded broker, a new one for each measurement (ceilings, CPU per event, RSS per million events); writes results/perf-<time>/perf.json (about 7 min)
 perf: build
 	./$(BIN) perf
 

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/backlogbench/backlogbench/broker"
 	"github.com/backlogbench/backlogbench/perf"
 	"github.com/backlogbench/backlogbench/results"
 )
@@ -77,21 +76,16 @@ func perfCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "perf: "+format+"\n", a...) }
 	rep := perfReport{Time: time.Now().UTC(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()), Quick: quick}
 
-	// One embedded broker, its records on disk, for the raw and the paced
-	// measurements alike, reached in process as a run reaches its own
-	// (kcat, another process, over TCP).
+	// Every measurement on a new embedded broker of the same kind, its
+	// records on disk, reached in process as a run reaches its own (kcat,
+	// another process, over TCP): none starts on a broker an overloaded
+	// probe left behind (perf.FreshEmbedded).
 	data, err := os.MkdirTemp("", "backlogbench-perf-broker-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(data)
-	e, err := broker.StartEmbedded(broker.EmbeddedConfig{DataDir: data, InProcess: true})
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	seeds := e.Addrs()
-	tg := perf.Target{Seeds: seeds, Dial: e.Dial}
+	brokers := perf.FreshEmbedded(data)
 
 	rawN, probe, steps, flashSpeedup, flashRuns, rssEvents, kcatRuns := 1_000_000, 10*time.Second, 3, "30", 3, 2_000_000, 3
 	if quick {
@@ -99,7 +93,12 @@ func perfCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	raw := func() error {
 		logf("raw franz-go: %d records of 512 B, one producer, one consumer (run %d)", rawN, len(rep.RawRuns)+1)
+		tg, stop, err := brokers()
+		if err != nil {
+			return err
+		}
 		r, err := perf.Raw(ctx, tg, rawN, 512, 12)
+		stop()
 		if err != nil {
 			return err
 		}
@@ -113,7 +112,12 @@ func perfCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	for i := range kcatRuns {
-		k, ok, err := perf.Kcat(ctx, seeds, fmt.Sprintf("bb-perf-kcat-%d", time.Now().UnixNano()), rawN, 512, 12)
+		tg, stop, err := brokers()
+		if err != nil {
+			return err
+		}
+		k, ok, err := perf.Kcat(ctx, tg.Seeds, fmt.Sprintf("bb-perf-kcat-%d", time.Now().UnixNano()), rawN, 512, 12)
+		stop()
 		if err != nil {
 			return err
 		}
@@ -128,7 +132,7 @@ func perfCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		rep.Kcat = &k
 	}
 	line := func(s string) { logf("%s", s) }
-	if rep.Ceiling, err = perf.Ceiling(ctx, tg, 25_000, 1_600_000, steps, probe, 1, 4, 512, line); err != nil {
+	if rep.Ceiling, err = perf.Ceiling(ctx, brokers, 25_000, 1_600_000, steps, probe, 1, 4, 512, line); err != nil {
 		return err
 	}
 	if err := raw(); err != nil {
@@ -136,7 +140,7 @@ func perfCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	rep.Raw = median(rep.RawRuns, func(r perf.RawResult) float64 { return r.Rate })
 	rep.CeilingOverRaw = rep.Ceiling.Rate / rep.Raw.Rate
-	if rep.FanOut, err = perf.Ceiling(ctx, tg, 12_500, 800_000, steps, probe, 4, 4, 512, line); err != nil {
+	if rep.FanOut, err = perf.Ceiling(ctx, brokers, 12_500, 800_000, steps, probe, 4, 4, 512, line); err != nil {
 		return err
 	}
 	var flash []perf.ChildResult

@@ -95,11 +95,17 @@ func probe(ctx context.Context, tg Target, rate float64, duration time.Duration,
 
 // Ceiling searches the highest rate that passes a probe: doubling from
 // start until one fails (or max), then halving the interval steps times.
-// log gets a line per probe.
-func Ceiling(ctx context.Context, tg Target, start, maxRate float64, steps int, duration time.Duration, groups, workers, size int, log func(string)) (CeilingResult, error) {
+// Each probe runs on a broker of its own from brokers. log gets a line
+// per probe.
+func Ceiling(ctx context.Context, brokers Brokers, start, maxRate float64, steps int, duration time.Duration, groups, workers, size int, log func(string)) (CeilingResult, error) {
 	res := CeilingResult{Groups: groups, Workers: workers}
 	try := func(rate float64) (bool, error) {
+		tg, stop, err := brokers()
+		if err != nil {
+			return false, err
+		}
 		p, err := probe(ctx, tg, rate, duration, groups, workers, size)
+		stop()
 		if err != nil {
 			return false, err
 		}

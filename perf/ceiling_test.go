@@ -1,7 +1,10 @@
 package perf
 
 import (
+	"context"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/backlogbench/backlogbench/scenario"
 )
@@ -43,5 +46,37 @@ func TestCeilingScenario(t *testing.T) {
 	}
 	if n := sc.Producers["orders"].Schedule().Total(); n != 500_000 {
 		t.Errorf("events %v, want 500,000", n)
+	}
+}
+
+// TestCeilingBrokers: every probe of a search runs on a broker of its own,
+// each stopped (its folder removed) before the next starts.
+func TestCeilingBrokers(t *testing.T) {
+	dir := t.TempDir()
+	fresh := FreshEmbedded(dir)
+	started, running := 0, 0
+	brokers := func() (Target, func(), error) {
+		tg, stop, err := fresh()
+		if err != nil {
+			return tg, stop, err
+		}
+		started++
+		running++
+		if running > 1 {
+			t.Errorf("probe %d started beside another's broker", started)
+		}
+		return tg, func() { stop(); running-- }, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := Ceiling(ctx, brokers, 1_000, 2_000, 0, time.Second, 1, 1, 512, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Probes) != 2 || started != 2 || running != 0 || res.Rate != 2_000 {
+		t.Errorf("%d probes on %d brokers, %d left running, ceiling %v; want 2 on 2, none, 2,000", len(res.Probes), started, running, res.Rate)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 0 {
+		t.Errorf("%d broker folders left in %s", len(es), dir)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// KcatResult is kcat's producer rate on the same broker.
+// KcatResult is kcat's producer rate on a broker like the others'.
 type KcatResult struct {
 	Records int     `json:"records"`
 	Size    int     `json:"size_bytes"`
