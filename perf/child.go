@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/backlogbench/backlogbench/results"
@@ -69,8 +68,8 @@ func Child(ctx context.Context, exe string, args ...string) (ChildResult, error)
 	}
 	ps := cmd.ProcessState
 	res.CPUS = (ps.UserTime() + ps.SystemTime()).Seconds()
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && res.MaxRSSMiB == 0 {
-		res.MaxRSSMiB = float64(ru.Maxrss) / 1024 // KiB on Linux; no /proc
+	if res.MaxRSSMiB == 0 { // no /proc
+		res.MaxRSSMiB = maxRSSMiB(ps)
 	}
 	f, err := results.Read(out)
 	if err != nil {

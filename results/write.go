@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/google/renameio/v2"
 
 	"github.com/backlogbench/backlogbench/scenario"
 )
@@ -83,13 +82,6 @@ func Write(dir string, d *Data) error {
 		}
 	}
 	return WriteFile(filepath.Join(dir, "summary.json"), sum)
-}
-
-// WriteFile writes data to path through a temporary file beside it, synced
-// and renamed over path: a reader, or a second Ctrl-C, sees the old file
-// or the new one whole, never half of it.
-func WriteFile(path string, data []byte) error {
-	return renameio.WriteFile(path, data, 0o644, renameio.WithTempDir(filepath.Dir(path)))
 }
 
 // WriteTimeseries writes one CSV row per sample: the scenario time, per

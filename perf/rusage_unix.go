@@ -3,6 +3,8 @@
 package perf
 
 import (
+	"os"
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -16,4 +18,17 @@ func processCPU() (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}
+
+// maxRSSMiB is a finished child's peak resident set from its rusage, MiB
+// (Linux counts it in KiB, macOS in bytes); 0 without one.
+func maxRSSMiB(ps *os.ProcessState) float64 {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	if runtime.GOOS == "darwin" {
+		return float64(ru.Maxrss) / (1 << 20)
+	}
+	return float64(ru.Maxrss) / 1024
 }
