@@ -8,16 +8,23 @@ import (
 	"github.com/backlogbench/backlogbench/broker"
 )
 
+// embeddedForTest starts an embedded broker its clients reach in process
+// and a context bounded by limit; both end with the test.
+func embeddedForTest(tb testing.TB, limit time.Duration) (*broker.Embedded, context.Context) {
+	e, err := broker.StartEmbedded(broker.EmbeddedConfig{InProcess: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(e.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	tb.Cleanup(cancel)
+	return e, ctx
+}
+
 // TestProbe: a probe judges itself (a failure with its reason), measures
 // the rate it held and reports the CPU it cost per event.
 func TestProbe(t *testing.T) {
-	e, err := broker.StartEmbedded(broker.EmbeddedConfig{InProcess: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	e, ctx := embeddedForTest(t, time.Minute)
 	p, err := probe(ctx, Target{Seeds: e.Addrs(), Dial: e.Dial}, 2_000, time.Second, 1, 2, 512)
 	if err != nil {
 		t.Fatal(err)
@@ -36,13 +43,7 @@ func TestProbe(t *testing.T) {
 // embedded broker, in process and over TCP alike, and report a rate from
 // the records and the wall time.
 func TestRaw(t *testing.T) {
-	e, err := broker.StartEmbedded(broker.EmbeddedConfig{InProcess: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	e, ctx := embeddedForTest(t, time.Minute)
 	for _, tg := range []Target{{Seeds: e.Addrs(), Dial: e.Dial}, {Seeds: e.Addrs()}} {
 		r, err := Raw(ctx, tg, 20_000, 512, 3)
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/backlogbench/backlogbench/broker"
 	"github.com/backlogbench/backlogbench/producer"
 )
 
@@ -27,13 +26,7 @@ import (
 // deliveries: at these prices the requests alone come to several µs per
 // delivered event.
 func BenchmarkRoundTrip(b *testing.B) {
-	e, err := broker.StartEmbedded(broker.EmbeddedConfig{InProcess: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	e, ctx := embeddedForTest(b, 5*time.Minute)
 	tg := Target{Seeds: e.Addrs(), Dial: e.Dial}
 	topic := fmt.Sprintf("bb-roundtrip-%d", time.Now().UnixNano())
 	conn, cleanup, err := newTopic(ctx, tg, topic, 12)
