@@ -2,13 +2,17 @@
 // the broker do without it, for `backlogbench perf` (`make perf`):
 //
 //   - Raw: a bare producer sending as fast as the client takes records, and
-//     a bare consumer group reading all of them, on one broker: the most a
+//     a bare consumer group reading all of them, on a broker: the most a
 //     run with one group could move, R_raw = N / (t_last read − t_first send).
 //   - Ceiling: the highest rate the paced producer holds with one group
 //     keeping up, found by search; the goal is Ceiling ≥ 0.8 × R_raw.
 //   - Fan-out: the same search with four groups of four workers.
 //   - Child: CPU time and peak RSS of a `backlogbench run` child process,
 //     for the CPU per delivered event and the memory per million events.
+//
+// Raw and every probe run on a broker of their own (Brokers,
+// FreshEmbedded) and report this process's CPU per event: the broker's
+// and the clients', and in a probe the harness's too.
 package perf
 
 import (
