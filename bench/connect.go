@@ -96,10 +96,7 @@ func (r *run) dataDir() (string, error) {
 	switch dir := r.cfg.DataDir; {
 	case dir == MemoryDataDir:
 		return "", nil
-	case dir != "":
-		if err := broker.PrepareDataDir(dir); err != nil {
-			return "", fmt.Errorf("--data-dir: %w", err)
-		}
+	case dir != "": // made by Config.Validate
 		r.note(fmt.Sprintf("embedded broker: records on disk in %s (kept after the run)", dir))
 		return dir, nil
 	case mem <= SpillAbove:
