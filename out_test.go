@@ -102,3 +102,17 @@ func TestDataDirIsAFile(t *testing.T) {
 		t.Errorf("%s left behind (%v)", out, err)
 	}
 }
+
+// TestRefusedRunMakesNoDataDir: a run refused for another flag makes no
+// --data-dir folder.
+func TestRefusedRunMakesNoDataDir(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	var so, se strings.Builder
+	code := dispatch(t.Context(), []string{"run", "flash-sale", "--data-dir", data, "--prefix", "bad name", "-q"}, &so, &se)
+	if code != exitUsage || !strings.Contains(se.String(), "prefix") {
+		t.Fatalf("exit %d, stderr %q; want %d naming the prefix", code, se.String(), exitUsage)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("%s made for a refused run (%v)", data, err)
+	}
+}

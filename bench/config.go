@@ -146,11 +146,6 @@ func (c *Config) Validate() error {
 	if len(c.Brokers) > 0 && c.DataDir != "" {
 		return errors.New("--data-dir is for the embedded broker; a real cluster (--brokers) keeps its own records")
 	}
-	if c.DataDir != "" && c.DataDir != MemoryDataDir {
-		if err := broker.PrepareDataDir(c.DataDir); err != nil {
-			return fmt.Errorf("--data-dir: %w", err)
-		}
-	}
 	if len(c.Brokers) > 0 {
 		for i, f := range c.Scenario.Faults {
 			if f.Action == scenario.ProduceErrors {
@@ -178,6 +173,13 @@ func (c *Config) Validate() error {
 	}
 	if c.Log == nil {
 		c.Log = io.Discard
+	}
+	// Last, so a configuration refused for anything else leaves no
+	// folder behind.
+	if c.DataDir != "" && c.DataDir != MemoryDataDir {
+		if err := broker.PrepareDataDir(c.DataDir); err != nil {
+			return fmt.Errorf("--data-dir: %w", err)
+		}
 	}
 	return nil
 }
