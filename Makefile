@@ -32,7 +32,7 @@ bench-fast: build
 perf: build
 	./$(BIN) perf
 
-## soak: 50 million events through the embedded broker with --data-dir, its RSS read every 10 s (about 11 min; SOAK_EVENTS, SOAK_RATE)
+## soak: 50 million events through the embedded broker with --data-dir, its RSS read every 10 s (about 14 min; SOAK_EVENTS, SOAK_RATE)
 soak:
 	scripts/soak.sh
 

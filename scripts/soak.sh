@@ -6,12 +6,12 @@
 # percent of the samples) and how far it moved: flat means within 10%.
 #
 # Settings (environment): SOAK_EVENTS (50000000), SOAK_RATE (wall events/s,
-# 80000), SOAK_EVERY (10), SOAK_WARMUP (20), SOAK_OUT (a temporary folder;
+# 60000), SOAK_EVERY (10), SOAK_WARMUP (20), SOAK_OUT (a temporary folder;
 # kept, with rss.tsv, the run's results and its log).
 set -euo pipefail
 
 events=${SOAK_EVENTS:-50000000}
-rate=${SOAK_RATE:-80000}
+rate=${SOAK_RATE:-60000}
 every=${SOAK_EVERY:-10}
 warmup=${SOAK_WARMUP:-20}
 out=${SOAK_OUT:-$(mktemp -d /tmp/backlogbench-soak-XXXXXX)}
